@@ -1,0 +1,25 @@
+package dev.wirelab.part3;
+
+import dev.wirelab.common.Cli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The `part3` command: its subcommands are the lab steps of this part. */
+@Command(name = "part3", mixinStandardHelpOptions = true, version = "wirelab 1.0",
+        description = "Part 3 - a resilient client: checksums, sequence numbers, ACKs, timeouts, retransmission.",
+        subcommands = {})
+public final class Part3 implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new Part3(), args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
