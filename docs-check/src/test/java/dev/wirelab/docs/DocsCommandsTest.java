@@ -1,0 +1,98 @@
+package dev.wirelab.docs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The docs cannot rot: every {@code ```console} block in docs/ is run as written, and its output
+ * must still match what the page shows (see {@link OutputMatcher} for what may differ).
+ */
+class DocsCommandsTest {
+
+    static Path projectRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !(Files.isRegularFile(p.resolve("lab")) && Files.isDirectory(p.resolve("docs")))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("project root (with ./lab and docs/) not found above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+
+    static List<ConsoleBlock> allBlocks() throws IOException {
+        List<ConsoleBlock> blocks = new ArrayList<>();
+        try (Stream<Path> pages = Files.list(projectRoot().resolve("docs"))) {
+            for (Path page : pages.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+                blocks.addAll(ConsoleBlock.parse("docs/" + page.getFileName(), Files.readString(page)));
+            }
+        }
+        return blocks;
+    }
+
+    @Test
+    void theDocsShowCommandsToCheck() throws IOException {
+        assertFalse(allBlocks().isEmpty(), "no ```console block found in docs/");
+    }
+
+    @TestFactory
+    @Timeout(900)
+    Stream<DynamicTest> everyConsoleBlockInTheDocsRunsAndPrintsWhatThePageShows() throws IOException {
+        return allBlocks().stream().map(block -> DynamicTest.dynamicTest(block.page() + ":" + block.line(), () -> {
+            assumeTrue(isRoot() && onPath("unshare") && onPath("nsenter"),
+                    "the docs check runs the pages' commands in a private network namespace (ports as written,"
+                            + " e.g. 8080), which needs root and util-linux's unshare/nsenter; CI has both");
+            run(block);
+        }));
+    }
+
+    private static void run(ConsoleBlock block) throws Exception {
+        try (BlockRunner runner = new BlockRunner(projectRoot())) {
+            for (ConsoleBlock.Step step : block.steps()) {
+                if (step.background()) {
+                    runner.start(step);
+                    continue;
+                }
+                String out = runner.run(step);
+                String problem = OutputMatcher.mismatch(step.expected(), out);
+                assertEquals(null, problem, () -> block.page() + ":" + block.line() + ": '$ " + step.command() + "' " + problem);
+            }
+            List<String> outs = runner.stopBackground();
+            for (int i = 0; i < outs.size(); i++) {
+                ConsoleBlock.Step step = runner.background().get(i).step();
+                String problem = OutputMatcher.mismatch(step.expected(), outs.get(i));
+                assertEquals(null, problem, block.page() + ":" + block.line() + ": background '$ " + step.command() + " &' " + problem);
+            }
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            Process p = new ProcessBuilder("id", "-u").start();
+            return new String(p.getInputStream().readAllBytes()).strip().equals("0");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
