@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param type    what the message is
  * @param seq     sequence number, an unsigned 32-bit value held in a {@code long}
  * @param payload the payload bytes (a copy)
- * @see <a href="../../../../../../docs/wire-format.md">docs/wire-format.md</a>
+ * @see <a href="../../../../../../../docs/wire-format.md">docs/wire-format.md</a>
  */
 public record Frame(FrameType type, long seq, byte[] payload) {
 

@@ -5,7 +5,7 @@ import java.util.zip.CRC32C;
 /**
  * Encoding and one-shot decoding of the wire format v1. The format is specified, with a byte
  * diagram and a worked example, in
- * <a href="../../../../../../docs/wire-format.md">docs/wire-format.md</a>; for a byte stream use
+ * <a href="../../../../../../../docs/wire-format.md">docs/wire-format.md</a>; for a byte stream use
  * {@link FrameDecoder}.
  */
 public final class FrameCodec {

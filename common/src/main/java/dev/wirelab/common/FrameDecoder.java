@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Incremental decoder for a byte stream of wire-format frames (format:
- * <a href="../../../../../../docs/wire-format.md">docs/wire-format.md</a>). Feed it whatever a
+ * <a href="../../../../../../../docs/wire-format.md">docs/wire-format.md</a>). Feed it whatever a
  * read returned: a partial frame waits for more bytes, several frames in one read all come out.
  *
  * <p>Each header field is checked as soon as its bytes arrive, so garbage is rejected at its first

@@ -3,7 +3,7 @@ package dev.wirelab.common;
 /**
  * The message types of the wire format v1; the byte at offset 3 of a frame.
  *
- * @see <a href="../../../../../../docs/wire-format.md">docs/wire-format.md</a>
+ * @see <a href="../../../../../../../docs/wire-format.md">docs/wire-format.md</a>
  */
 public enum FrameType {
     HELLO(0x01),
