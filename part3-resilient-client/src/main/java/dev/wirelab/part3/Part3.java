@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** The `part3` command: its subcommands are the lab steps of this part. */
 @Command(name = "part3", mixinStandardHelpOptions = true, version = "wirelab 1.0",
         description = "Part 3 - a resilient client: checksums, sequence numbers, ACKs, timeouts, retransmission.",
-        subcommands = {})
+        subcommands = {ClientCommand.class})
 public final class Part3 implements Runnable {
 
     @Spec

@@ -1,0 +1,197 @@
+package dev.wirelab.part3;
+
+import dev.wirelab.common.Cli;
+import dev.wirelab.common.FrameCodec;
+import dev.wirelab.common.UserError;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code part3 client}: sends messages reliably and reports what it took. */
+@Command(name = "client", mixinStandardHelpOptions = true,
+        description = {"Send messages to a wirelab echo server reliably: sequence numbers, CRC-32C, ACKs,",
+                "adaptive timeouts (RFC 6298), retransmission, reconnects. Messages come from --message,",
+                "else --count generated ones, else one per line of stdin. Exit 0 only if all were delivered."})
+public final class ClientCommand implements Callable<Integer> {
+
+    /** Most messages one run accepts: the sequence number space, and memory, are finite. */
+    static final int MAX_MESSAGES = 10_000_000;
+    static final int MAX_WINDOW = 4096;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--message", paramLabel = "TEXT", description = "A message to send; repeat for more.")
+    List<String> messages = new ArrayList<>();
+
+    @Option(names = "--count", paramLabel = "N", description = "Send N generated messages (when no --message).")
+    Integer count;
+
+    @Option(names = "--size", paramLabel = "BYTES", defaultValue = "32",
+            description = "Size of each generated message (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--client-id", paramLabel = "ID", description = "Client id sent in HELLO (default: random).")
+    String clientId;
+
+    @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000",
+            description = "Initial retransmission timeout before any RTT is measured (default: ${DEFAULT-VALUE}).")
+    long timeoutMs;
+
+    @Option(names = "--min-timeout", paramLabel = "MS", defaultValue = "100",
+            description = "Lower bound of the adaptive timeout (default: ${DEFAULT-VALUE}).")
+    long minTimeoutMs;
+
+    @Option(names = "--max-timeout", paramLabel = "MS", defaultValue = "10000",
+            description = "Upper bound of the adaptive timeout and its backoff (default: ${DEFAULT-VALUE}).")
+    long maxTimeoutMs;
+
+    @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "8",
+            description = "Failed transmissions after which a message is given up (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--window", paramLabel = "N", defaultValue = "1",
+            description = "Messages in flight at once; 1 = stop-and-wait (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--trace", description = "Print one line per event: the exchange as a ladder diagram.")
+    boolean trace;
+
+    @Option(names = "--json", description = "Print the summary as one JSON object.")
+    boolean json;
+
+    InputStream stdin = System.in;
+
+    @Override
+    public Integer call() {
+        validate();
+        List<byte[]> payloads = payloads();
+        ResilientClient.Config cfg = config();
+        PrintWriter out = spec.commandLine().getOut();
+        ClientListener listener = trace ? new TracePrinter(out) : ClientListener.NONE;
+        Summary summary = new ResilientClient(cfg, listener).send(payloads);
+        out.print(json ? summary.json() + System.lineSeparator() : summary.text());
+        out.flush();
+        return report(summary, spec.commandLine().getErr());
+    }
+
+    ResilientClient.Config config() {
+        ResilientClient.Config cfg = ResilientClient.Config.to(host, port)
+                .withTimeouts(Duration.ofMillis(timeoutMs), Duration.ofMillis(minTimeoutMs), Duration.ofMillis(maxTimeoutMs))
+                .withMaxAttempts(maxAttempts)
+                .withWindow(window);
+        return clientId == null ? cfg : cfg.withClientId(clientId);
+    }
+
+    /** Names every message that was not delivered on stderr; the exit code. */
+    static int report(Summary summary, PrintWriter err) {
+        if (summary.allDelivered()) {
+            return Cli.OK;
+        }
+        err.println("error: " + summary.failed().size() + " of " + summary.messages() + " messages not delivered:");
+        int shown = 0;
+        for (SendWindow.Failed f : summary.failed()) {
+            if (shown++ == 20) {
+                err.println("  ... and " + (summary.failed().size() - 20) + " more");
+                break;
+            }
+            err.println("  seq " + f.seq() + " " + TracePrinter.preview(f.payload()) + " after " + f.transmissions()
+                    + " transmission" + (f.transmissions() == 1 ? "" : "s") + ": " + f.problem());
+        }
+        err.flush();
+        return Cli.FAILED;
+    }
+
+    private void validate() {
+        if (port < 1 || port > 65535) {
+            throw new UserError("--port must be 1..65535, got " + port, Cli.USAGE);
+        }
+        if (timeoutMs < 1 || minTimeoutMs < 0 || maxTimeoutMs < minTimeoutMs || maxTimeoutMs < timeoutMs) {
+            throw new UserError("timeouts must satisfy --timeout >= 1, --min-timeout >= 0, --max-timeout >= both (got "
+                    + timeoutMs + ", " + minTimeoutMs + ", " + maxTimeoutMs + ")", Cli.USAGE);
+        }
+        if (maxAttempts < 1 || maxAttempts > 1000) {
+            throw new UserError("--max-attempts must be 1..1000, got " + maxAttempts, Cli.USAGE);
+        }
+        if (window < 1 || window > MAX_WINDOW) {
+            throw new UserError("--window must be 1.." + MAX_WINDOW + ", got " + window, Cli.USAGE);
+        }
+        if (clientId != null && (clientId.isEmpty()
+                || clientId.getBytes(StandardCharsets.UTF_8).length > FrameCodec.MAX_CLIENT_ID_BYTES)) {
+            throw new UserError("--client-id must be 1.." + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes of UTF-8", Cli.USAGE);
+        }
+        if (count != null && (count < 1 || count > MAX_MESSAGES)) {
+            throw new UserError("--count must be 1.." + MAX_MESSAGES + ", got " + count, Cli.USAGE);
+        }
+        if (size < 1 || size > FrameCodec.DEFAULT_MAX_PAYLOAD) {
+            throw new UserError("--size must be 1.." + FrameCodec.DEFAULT_MAX_PAYLOAD + ", got " + size, Cli.USAGE);
+        }
+    }
+
+    private List<byte[]> payloads() {
+        List<byte[]> out = new ArrayList<>();
+        if (!messages.isEmpty()) {
+            for (String m : messages) {
+                out.add(checked(m.getBytes(StandardCharsets.UTF_8), out.size() + 1));
+            }
+            return out;
+        }
+        if (count != null) {
+            return generate(count, size);
+        }
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (out.size() == MAX_MESSAGES) {
+                    throw new UserError("more than " + MAX_MESSAGES + " lines on stdin");
+                }
+                out.add(checked(line.getBytes(StandardCharsets.UTF_8), out.size() + 1));
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read stdin: " + e.getMessage());
+        }
+        if (out.isEmpty()) {
+            throw new UserError("nothing to send: give --message TEXT, --count N, or lines on stdin", Cli.USAGE);
+        }
+        return out;
+    }
+
+    private static byte[] checked(byte[] payload, int n) {
+        if (payload.length > FrameCodec.DEFAULT_MAX_PAYLOAD) {
+            throw new UserError("message " + n + " is " + payload.length + " bytes, more than the "
+                    + FrameCodec.DEFAULT_MAX_PAYLOAD + " a frame may carry", Cli.USAGE);
+        }
+        return payload;
+    }
+
+    /** {@code count} messages of exactly {@code size} bytes: "#17 " and then the alphabet, repeated. */
+    public static List<byte[]> generate(int count, int size) {
+        List<byte[]> out = new ArrayList<>(count);
+        for (int i = 1; i <= count; i++) {
+            byte[] b = new byte[size];
+            byte[] prefix = ("#" + i + " ").getBytes(StandardCharsets.US_ASCII);
+            for (int j = 0; j < size; j++) {
+                b[j] = j < prefix.length ? prefix[j] : (byte) ('a' + (j - prefix.length) % 26);
+            }
+            out.add(b);
+        }
+        return out;
+    }
+}

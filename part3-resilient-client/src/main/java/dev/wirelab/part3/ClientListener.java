@@ -1,0 +1,35 @@
+package dev.wirelab.part3;
+
+/**
+ * What the resilient client reports while it works; every method has a no-op default. {@code t} is
+ * nanoseconds since the run started. {@link TracePrinter} turns these into the {@code --trace}
+ * ladder; tests and the experiment count them.
+ */
+public interface ClientListener {
+
+    ClientListener NONE = new ClientListener() { };
+
+    default void connecting(long t, String address, int attempt) { }
+
+    default void helloSent(long t, String clientId) { }
+
+    default void connected(long t, String clientId, long helloRttNanos) { }
+
+    default void connectFailed(long t, String why, long retryInNanos) { }
+
+    default void send(long t, SendWindow.Transmission tx, long timeoutNanos) { }
+
+    default void ack(long t, long seq, long rttNanos, long rtoNanos, int transmissions) { }
+
+    default void staleAck(long t, long seq, String why) { }
+
+    default void errorReply(long t, long seq, String reason, SendWindow.Failure outcome) { }
+
+    default void timeout(long t, SendWindow.Failure outcome, long rtoNanos) { }
+
+    default void corrupt(long t, String detail) { }
+
+    default void connectionLost(long t, String detail) { }
+
+    default void gaveUp(long t, SendWindow.Failure.GaveUp gaveUp) { }
+}

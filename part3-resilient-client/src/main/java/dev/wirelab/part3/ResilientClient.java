@@ -1,0 +1,417 @@
+package dev.wirelab.part3;
+
+import dev.wirelab.common.Frame;
+import dev.wirelab.common.FrameCodec;
+import dev.wirelab.common.FrameType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * The resilient client of section 3.3: sends messages as DATA frames (sequence number + CRC-32C),
+ * accepts a message as delivered only on an ACK with its sequence number, a valid checksum and the
+ * same payload echoed, and otherwise retransmits — on a timeout, an ERROR reply, a corrupt or
+ * unparseable reply, a reset or a closed connection — reconnecting with HELLO and the same client id
+ * so the server can tell a retransmission from a new message.
+ *
+ * <p>One event loop thread owns all state ({@link SendWindow}, {@link RttEstimator}); a
+ * {@link Connection} feeds it replies through a queue, so the loop waits for "the next reply or the
+ * next timer, whichever comes first" without ever blocking on the socket.
+ */
+public final class ResilientClient {
+
+    /** How the client behaves. Build with {@link #to(String, int)} and the {@code with} methods. */
+    public record Config(String host, int port, String clientId, Duration initialTimeout, Duration minTimeout,
+                         Duration maxTimeout, int maxAttempts, int window, double jitter, int maxPayload,
+                         Duration connectTimeout) {
+
+        public Config {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(clientId, "clientId");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1..65535, got " + port);
+            }
+            if (clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > FrameCodec.MAX_CLIENT_ID_BYTES) {
+                throw new IllegalArgumentException("client id is longer than " + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes");
+            }
+            if (initialTimeout.isNegative() || initialTimeout.isZero() || minTimeout.isNegative()
+                    || maxTimeout.compareTo(minTimeout) < 0 || maxTimeout.compareTo(initialTimeout) < 0) {
+                throw new IllegalArgumentException("timeouts must satisfy 0 < initial <= max and min <= max");
+            }
+            if (maxAttempts < 1 || window < 1) {
+                throw new IllegalArgumentException("max attempts and window must be at least 1");
+            }
+        }
+
+        /**
+         * Defaults: a random client id, 1 s initial RTO (RFC 6298), RTO bounds 100 ms (Linux uses 200 ms;
+         * below ~40 ms Nagle plus delayed ACKs on the server's side cause spurious timeouts) to 10 s,
+         * 8 attempts, stop-and-wait.
+         */
+        public static Config to(String host, int port) {
+            return new Config(host, port, randomClientId(), Duration.ofSeconds(1), Duration.ofMillis(100),
+                    Duration.ofSeconds(10), 8, 1, 0.25, FrameCodec.DEFAULT_MAX_PAYLOAD, Duration.ofSeconds(5));
+        }
+
+        public Config withClientId(String id) {
+            return new Config(host, port, id, initialTimeout, minTimeout, maxTimeout, maxAttempts, window, jitter, maxPayload, connectTimeout);
+        }
+
+        public Config withTimeouts(Duration initial, Duration min, Duration max) {
+            return new Config(host, port, clientId, initial, min, max, maxAttempts, window, jitter, maxPayload, connectTimeout);
+        }
+
+        public Config withInitialTimeout(Duration initial) {
+            return withTimeouts(initial, minTimeout, maxTimeout.compareTo(initial) < 0 ? initial : maxTimeout);
+        }
+
+        public Config withMaxAttempts(int n) {
+            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, n, window, jitter, maxPayload, connectTimeout);
+        }
+
+        public Config withWindow(int w) {
+            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, maxAttempts, w, jitter, maxPayload, connectTimeout);
+        }
+
+        public static String randomClientId() {
+            return "client-" + Long.toHexString(Double.doubleToLongBits(Math.random()) ^ System.nanoTime()).substring(0, 8);
+        }
+    }
+
+    /** Failed HELLO exchanges in a row where the server did answer (ERROR, corrupt, reset), per allowed attempt. */
+    private static final int ANSWERED_HELLO_FAILURES_PER_ATTEMPT = 4;
+
+    private final Config cfg;
+    private final ClientListener listener;
+    private final RandomGenerator random;
+
+    public ResilientClient(Config cfg, ClientListener listener) {
+        this(cfg, listener, new java.util.SplittableRandom());
+    }
+
+    public ResilientClient(Config cfg, ClientListener listener, RandomGenerator random) {
+        this.cfg = cfg;
+        this.listener = listener;
+        this.random = random;
+    }
+
+    /** Sends the messages with sequence numbers 1..n and returns when each is delivered or given up. */
+    public Summary send(List<byte[]> payloads) {
+        return new Run(payloads).run();
+    }
+
+    /** Why opening a connection failed; {@code answered} when the server was reachable and replied. */
+    private static final class ConnectFailed extends Exception {
+        final boolean answered;
+
+        ConnectFailed(String message, boolean answered) {
+            super(message, null, false, false);
+            this.answered = answered;
+        }
+    }
+
+    /** The state of one {@link #send} call. */
+    private final class Run {
+        final long start = System.nanoTime();
+        final SendWindow window;
+        final RttEstimator rtt = new RttEstimator(cfg.initialTimeout(), cfg.minTimeout(), cfg.maxTimeout(), Duration.ofNanos(100_000));
+        final RetryPolicy policy = new RetryPolicy(cfg.maxAttempts(), cfg.jitter(), cfg.minTimeout().isZero() ? Duration.ofMillis(1) : cfg.minTimeout(), cfg.maxTimeout(), random);
+        final LinkedBlockingQueue<Connection.Event> events = new LinkedBlockingQueue<>();
+        final String address = cfg.host() + ":" + cfg.port();
+        long[] samples = new long[64];
+        int sampleCount;
+        Connection conn;
+        int epoch;
+        int connections;
+        long errorReplies;
+        long corruptReplies;
+        long timeouts;
+        long connectionsLost;
+
+        Run(List<byte[]> payloads) {
+            this.window = new SendWindow(payloads, 1, cfg.window(), cfg.maxAttempts());
+        }
+
+        Summary run() {
+            int hardFailures = 0;
+            int answeredFailures = 0;
+            try {
+                while (!window.isFinished()) {
+                    if (conn == null) {
+                        try {
+                            listener.connecting(t(), address, hardFailures + answeredFailures + 1);
+                            conn = open();
+                            connections++;
+                            hardFailures = 0;
+                            answeredFailures = 0;
+                        } catch (ConnectFailed e) {
+                            if (e.answered) {
+                                answeredFailures++;
+                            } else {
+                                hardFailures++;
+                            }
+                            boolean giveUp = !policy.mayRetry(hardFailures)
+                                    || answeredFailures >= ANSWERED_HELLO_FAILURES_PER_ATTEMPT * policy.maxAttempts();
+                            long wait = giveUp || e.answered ? 0 : policy.reconnectDelayNanos(hardFailures);
+                            listener.connectFailed(t(), e.getMessage(), wait);
+                            if (giveUp) {
+                                window.failAll("could not talk to " + address + ": " + e.getMessage());
+                                break;
+                            }
+                            sleepNanos(wait);
+                            continue;
+                        }
+                    }
+                    step();
+                }
+            } finally {
+                if (conn != null) {
+                    conn.close();
+                }
+            }
+            return summary();
+        }
+
+        /** Timers, then sends, then waits for the next reply or timer. */
+        private void step() {
+            long now = System.nanoTime();
+            List<SendWindow.Failure> expired = window.expire(now);
+            if (!expired.isEmpty()) {
+                timeouts += expired.size();
+                rtt.backoff();
+                for (SendWindow.Failure f : expired) {
+                    listener.timeout(t(), f, rtt.rtoNanos());
+                    if (f instanceof SendWindow.Failure.GaveUp g) {
+                        listener.gaveUp(t(), g);
+                    }
+                }
+                int partial = conn.bufferedBytes();
+                if (partial > 0) {
+                    // A reply began and never finished: its length field was most likely corrupted,
+                    // so the decoder waits for bytes that will never come. The stream is lost.
+                    corruptReplies++;
+                    listener.corrupt(t(), "a reply stopped after " + partial + " bytes of its frame (length field corrupted?)");
+                    drop(Cause.CORRUPT, "reply frame never completed", false);
+                    return;
+                }
+            }
+            for (SendWindow.Transmission tx : window.due()) {
+                long sentAt = System.nanoTime();
+                long timeout = policy.timeoutNanos(rtt.rtoNanos(), tx.number());
+                conn.send(FrameCodec.encode(Frame.data(tx.seq(), tx.payload())));
+                window.sent(tx.seq(), sentAt, sentAt + timeout);
+                listener.send(t(), tx, timeout);
+            }
+            if (window.isFinished()) {
+                return;
+            }
+            long deadline = window.nextDeadline();
+            long wait = deadline == Long.MAX_VALUE ? rtt.maxRtoNanos() : deadline - System.nanoTime();
+            List<Connection.Event> batch = new ArrayList<>();
+            Connection.Event first = poll(wait);
+            if (first == null) {
+                return;
+            }
+            batch.add(first);
+            // Handle everything that already arrived before sending again: the second copy of a
+            // duplicated ERROR then finds its message already due instead of charging the resend.
+            events.drainTo(batch);
+            for (Connection.Event ev : batch) {
+                if (conn == null || ev.epoch() != conn.epoch()) {
+                    continue;
+                }
+                handle(ev);
+            }
+        }
+
+        private void handle(Connection.Event ev) {
+            switch (ev) {
+                case Connection.Received r -> onFrame(r.frame());
+                case Connection.Broken b -> {
+                    corruptReplies++;
+                    listener.corrupt(t(), "reply failed its check: " + b.error().getMessage());
+                    drop(Cause.CORRUPT, "corrupt reply (" + b.error().reason() + ")", true);
+                }
+                case Connection.Closed c -> {
+                    listener.connectionLost(t(), c.why());
+                    drop(Cause.CONNECTION_LOST, c.why(), true);
+                }
+            }
+        }
+
+        private void onFrame(Frame f) {
+            long now = System.nanoTime();
+            switch (f.type()) {
+                case ACK -> {
+                    switch (window.onAck(f.seq(), f.payload(), now)) {
+                        case SendWindow.AckOutcome.Accepted a -> {
+                            if (a.rttNanos() >= 0) {
+                                rtt.sample(a.rttNanos());
+                                addSample(a.rttNanos());
+                            }
+                            listener.ack(t(), a.seq(), a.rttNanos(), rtt.rtoNanos(), a.transmissions());
+                        }
+                        case SendWindow.AckOutcome.Stale s -> listener.staleAck(t(), s.seq(), s.why());
+                        case SendWindow.AckOutcome.Mismatch m -> {
+                            corruptReplies++;
+                            listener.corrupt(t(), "ACK " + m.seq() + " echoes a payload different from the one sent");
+                            drop(Cause.CORRUPT, "ACK echoed a different payload", true);
+                        }
+                    }
+                }
+                case ERROR -> {
+                    errorReplies++;
+                    SendWindow.Failure outcome = window.onError(f.seq(), f.payloadText());
+                    listener.errorReply(t(), f.seq(), f.payloadText(), outcome);
+                    if (outcome instanceof SendWindow.Failure.GaveUp g) {
+                        listener.gaveUp(t(), g);
+                    }
+                }
+                case HELLO, DATA -> {
+                    corruptReplies++;
+                    listener.corrupt(t(), "server sent a " + f.type() + " frame, which only clients send");
+                    drop(Cause.CORRUPT, "unexpected " + f.type() + " from the server", true);
+                }
+            }
+        }
+
+        private void drop(Cause cause, String problem, boolean blameOldest) {
+            conn.close();
+            conn = null;
+            connectionsLost++;
+            for (SendWindow.Failure f : window.connectionLost(cause, problem, blameOldest)) {
+                if (f instanceof SendWindow.Failure.GaveUp g) {
+                    listener.gaveUp(t(), g);
+                }
+            }
+        }
+
+        /** TCP connect, then HELLO with our client id, answered by ACK 0 within the RTO. */
+        private Connection open() throws ConnectFailed {
+            events.clear();
+            Socket socket = new Socket();
+            try {
+                socket.setTcpNoDelay(true);
+                socket.connect(new InetSocketAddress(cfg.host(), cfg.port()), (int) Math.max(1, cfg.connectTimeout().toMillis()));
+            } catch (IOException e) {
+                closeQuietly(socket);
+                throw new ConnectFailed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), false);
+            }
+            Connection c = new Connection(socket, ++epoch, cfg.maxPayload(), events);
+            c.start();
+            long sentAt = System.nanoTime();
+            c.send(FrameCodec.encode(Frame.hello(cfg.clientId())));
+            listener.helloSent(t(), cfg.clientId());
+            long deadline = sentAt + rtt.rtoNanos();
+            while (true) {
+                Connection.Event ev = poll(deadline - System.nanoTime());
+                if (ev == null) {
+                    if (deadline - System.nanoTime() <= 0) {
+                        c.close();
+                        long waited = rtt.rtoNanos();
+                        rtt.backoff();
+                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited), false);
+                    }
+                    continue;
+                }
+                if (ev.epoch() != c.epoch()) {
+                    continue;
+                }
+                switch (ev) {
+                    case Connection.Received r when r.frame().type() == FrameType.ACK && r.frame().seq() == 0 -> {
+                        long sample = System.nanoTime() - sentAt;
+                        rtt.sample(sample);
+                        addSample(sample);
+                        listener.connected(t(), cfg.clientId(), sample);
+                        return c;
+                    }
+                    case Connection.Received r when r.frame().type() == FrameType.ERROR && r.frame().seq() == 0 -> {
+                        errorReplies++;
+                        c.close();
+                        throw new ConnectFailed("server answered HELLO with ERROR \"" + r.frame().payloadText() + "\"", true);
+                    }
+                    case Connection.Received r -> {
+                        c.close();
+                        throw new ConnectFailed("server answered HELLO with " + r.frame().type() + " " + r.frame().seq(), true);
+                    }
+                    case Connection.Broken b -> {
+                        corruptReplies++;
+                        listener.corrupt(t(), "reply to HELLO failed its check: " + b.error().getMessage());
+                        c.close();
+                        throw new ConnectFailed("corrupt reply to HELLO", true);
+                    }
+                    case Connection.Closed cl -> {
+                        c.close();
+                        throw new ConnectFailed(cl.why() + " during HELLO", true);
+                    }
+                }
+            }
+        }
+
+        private Connection.Event poll(long waitNanos) {
+            try {
+                return waitNanos <= 0 ? events.poll() : events.poll(waitNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+
+        private void addSample(long nanos) {
+            if (sampleCount == samples.length) {
+                samples = Arrays.copyOf(samples, samples.length * 2);
+            }
+            samples[sampleCount++] = nanos;
+        }
+
+        private long percentile(long[] sorted, double p) {
+            if (sorted.length == 0) {
+                return -1;
+            }
+            int rank = (int) Math.ceil(p * sorted.length); // nearest-rank definition
+            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        }
+
+        private Summary summary() {
+            long[] sorted = Arrays.copyOf(samples, sampleCount);
+            Arrays.sort(sorted);
+            return new Summary(window.size(), window.delivered(), window.failed(), window.transmissions(),
+                    window.retransmissions(), Math.max(0, connections - 1), window.staleAcks(), errorReplies,
+                    corruptReplies, timeouts, connectionsLost, sampleCount, percentile(sorted, 0.50),
+                    percentile(sorted, 0.99), rtt.rtoNanos(), System.nanoTime() - start, window.deliveredBytes());
+        }
+
+        private long t() {
+            return System.nanoTime() - start;
+        }
+    }
+
+    private static void sleepNanos(long nanos) {
+        if (nanos <= 0) {
+            return;
+        }
+        try {
+            // The client's own reconnect backoff: waiting is the point here.
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing left to do with a socket that never connected
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.wirelab.part3;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a run achieved: counts, retransmissions by cause, RTT percentiles, time and goodput.
+ *
+ * @param rttP50Nanos -1 when no RTT sample was taken
+ */
+public record Summary(int messages, int delivered, List<SendWindow.Failed> failed, long transmissions,
+                      Map<Cause, Long> retransmissions, int reconnects, long staleAcks, long errorReplies,
+                      long corruptReplies, long timeouts, long connectionsLost, int rttSamples, long rttP50Nanos,
+                      long rttP99Nanos, long finalRtoNanos, long elapsedNanos, long deliveredBytes) {
+
+    public Summary {
+        failed = List.copyOf(failed);
+        retransmissions = new EnumMap<>(retransmissions);
+    }
+
+    public boolean allDelivered() {
+        return delivered == messages;
+    }
+
+    public long retransmissionsTotal() {
+        return retransmissions.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Transmissions per delivered message; the minimum at loss rate p is 1/(1-p). */
+    public double transmissionsPerMessage() {
+        return delivered == 0 ? Double.NaN : (double) transmissions / delivered;
+    }
+
+    public double goodputMessagesPerSecond() {
+        return elapsedNanos <= 0 ? 0 : delivered / (elapsedNanos / 1e9);
+    }
+
+    public double goodputBytesPerSecond() {
+        return elapsedNanos <= 0 ? 0 : deliveredBytes / (elapsedNanos / 1e9);
+    }
+
+    /** The summary as the client prints it. */
+    public String text() {
+        StringBuilder b = new StringBuilder();
+        b.append("summary\n");
+        row(b, "messages", String.valueOf(messages));
+        row(b, "delivered", String.valueOf(delivered));
+        row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedSeqs() + ")");
+        row(b, "transmissions", transmissions + String.format(Locale.ROOT, " (%.3f per delivered message)", transmissionsPerMessage()));
+        StringBuilder causes = new StringBuilder();
+        for (Cause c : Cause.values()) {
+            causes.append(causes.isEmpty() ? "" : ", ").append(c.label()).append(' ').append(retransmissions.get(c));
+        }
+        row(b, "retransmissions", retransmissionsTotal() + " (" + causes + ")");
+        row(b, "reconnects", String.valueOf(reconnects));
+        row(b, "stale ACKs", staleAcks + " ignored");
+        row(b, "RTT", rttSamples == 0 ? "no sample" : "p50 " + millis(rttP50Nanos) + ", p99 " + millis(rttP99Nanos)
+                + " (" + rttSamples + " samples); final RTO " + millis(finalRtoNanos));
+        row(b, "elapsed", millis(elapsedNanos));
+        row(b, "goodput", String.format(Locale.ROOT, "%.1f messages/s, %s/s", goodputMessagesPerSecond(),
+                bytes(goodputBytesPerSecond())));
+        return b.toString();
+    }
+
+    /** The summary as one JSON object on one line. */
+    public String json() {
+        StringBuilder b = new StringBuilder("{");
+        field(b, "messages", messages);
+        field(b, "delivered", delivered);
+        field(b, "failed", failed.size());
+        b.append("\"failed_seqs\":[").append(failedSeqs()).append("],");
+        field(b, "transmissions", transmissions);
+        field(b, "retransmissions", retransmissionsTotal());
+        b.append("\"retransmissions_by_cause\":{");
+        boolean first = true;
+        for (Cause c : Cause.values()) {
+            b.append(first ? "" : ",").append('"').append(c.key()).append("\":").append(retransmissions.get(c));
+            first = false;
+        }
+        b.append("},");
+        field(b, "reconnects", reconnects);
+        field(b, "stale_acks", staleAcks);
+        field(b, "error_replies", errorReplies);
+        field(b, "corrupt_replies", corruptReplies);
+        field(b, "timeouts", timeouts);
+        field(b, "connections_lost", connectionsLost);
+        field(b, "rtt_samples", rttSamples);
+        b.append("\"rtt_p50_ms\":").append(rttSamples == 0 ? "null" : num(rttP50Nanos / 1e6)).append(',');
+        b.append("\"rtt_p99_ms\":").append(rttSamples == 0 ? "null" : num(rttP99Nanos / 1e6)).append(',');
+        b.append("\"final_rto_ms\":").append(num(finalRtoNanos / 1e6)).append(',');
+        b.append("\"elapsed_ms\":").append(num(elapsedNanos / 1e6)).append(',');
+        b.append("\"goodput_msgs_per_s\":").append(num(goodputMessagesPerSecond())).append(',');
+        b.append("\"goodput_bytes_per_s\":").append(num(goodputBytesPerSecond()));
+        return b.append('}').toString();
+    }
+
+    private String failedSeqs() {
+        StringBuilder s = new StringBuilder();
+        for (SendWindow.Failed f : failed) {
+            s.append(s.isEmpty() ? "" : ",").append(f.seq());
+        }
+        return s.toString();
+    }
+
+    private static void row(StringBuilder b, String name, String value) {
+        b.append(String.format(Locale.ROOT, "  %-16s %s%n", name, value));
+    }
+
+    private static void field(StringBuilder b, String name, long value) {
+        b.append('"').append(name).append("\":").append(value).append(',');
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
+    }
+
+    /** Nanoseconds as milliseconds for people: "0.213 ms", "20.0 ms", "1.50 s". */
+    public static String millis(long nanos) {
+        double ms = nanos / 1e6;
+        if (ms >= 1000) {
+            return String.format(Locale.ROOT, "%.2f s", ms / 1000);
+        }
+        return String.format(Locale.ROOT, ms >= 10 ? "%.1f ms" : "%.3f ms", ms);
+    }
+
+    static String bytes(double b) {
+        if (b >= 1 << 20) {
+            return String.format(Locale.ROOT, "%.1f MiB", b / (1 << 20));
+        }
+        if (b >= 1 << 10) {
+            return String.format(Locale.ROOT, "%.1f KiB", b / (1 << 10));
+        }
+        return String.format(Locale.ROOT, "%.0f B", b);
+    }
+}

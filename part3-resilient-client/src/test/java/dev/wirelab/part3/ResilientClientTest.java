@@ -1,0 +1,227 @@
+package dev.wirelab.part3;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wirelab.common.Frame;
+import dev.wirelab.part3.ScriptedServer.Action;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The client against a scripted server on a real loopback socket: each fault placed exactly. */
+@Timeout(20)
+class ResilientClientTest {
+
+    private static ResilientClient.Config config(ScriptedServer s, int window) {
+        return ResilientClient.Config.to("127.0.0.1", s.port())
+                .withClientId("test")
+                .withTimeouts(Duration.ofMillis(300), Duration.ofMillis(100), Duration.ofSeconds(2))
+                .withMaxAttempts(5)
+                .withWindow(window);
+    }
+
+    private static List<byte[]> texts(String... s) {
+        return java.util.Arrays.stream(s).map(x -> x.getBytes(UTF_8)).toList();
+    }
+
+    private static void assertDeliveredOnceEach(ScriptedServer server, List<byte[]> sent) {
+        Map<Long, List<ScriptedServer.Delivery>> bySeq = server.deliveries().stream()
+                .collect(Collectors.groupingBy(ScriptedServer.Delivery::seq));
+        assertEquals(sent.size(), bySeq.size(), "every message reached the server");
+        for (int i = 0; i < sent.size(); i++) {
+            List<ScriptedServer.Delivery> d = bySeq.get((long) i + 1);
+            assertEquals(1, d.size(), "seq " + (i + 1) + " handed to the server once");
+            assertArrayEquals(sent.get(i), d.get(0).payload(), "payload of seq " + (i + 1));
+        }
+    }
+
+    private static Summary run(ScriptedServer server, int window, List<byte[]> msgs, StringWriter trace) {
+        return new ResilientClient(config(server, window), new TracePrinter(new PrintWriter(trace, true))).send(msgs);
+    }
+
+    @Test
+    void everyMessageIsDeliveredOnceOverACleanConnection() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> ScriptedServer.ACK)) {
+            List<byte[]> msgs = ClientCommand.generate(50, 40);
+            Summary s = run(server, 1, msgs, new StringWriter());
+            assertTrue(s.allDelivered());
+            assertEquals(50, s.transmissions());
+            assertEquals(0, s.retransmissionsTotal());
+            assertEquals(0, s.reconnects());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void anErrorReplyIsRetransmittedAtOnce() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 2 ? new Action.Error("Packet Loss") : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2", "Test3");
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, msgs, trace);
+            assertTrue(s.allDelivered());
+            assertEquals(4, s.transmissions());
+            assertEquals(1L, s.retransmissions().get(Cause.ERROR_REPLY));
+            assertTrue(trace.toString().contains("<-- ERROR 2"), trace.toString());
+            assertTrue(trace.toString().contains("retransmission 1 after error reply"), trace.toString());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void aCorruptReplyIsCaughtByTheCrcAndTheMessageResentOnANewConnection() throws IOException {
+        // byte 14 is inside the payload of the ACK: without a checksum this would be "Te?t2" accepted
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 2 ? new Action.Corrupt(14) : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2", "Test3");
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, msgs, trace);
+            assertTrue(s.allDelivered());
+            assertEquals(1, s.reconnects());
+            assertEquals(1, s.corruptReplies());
+            assertEquals(1L, s.retransmissions().get(Cause.CORRUPT));
+            assertEquals(2, server.connections());
+            assertTrue(trace.toString().contains("CRC-32C mismatch"), trace.toString());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void aCorruptedLengthFieldIsDetectedWhenTheTimerExpires() throws IOException {
+        // byte 11 is the low byte of the length field: the reply now claims 250 bytes that never come
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 1 ? new Action.Corrupt(11) : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2");
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, msgs, trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertEquals(1, s.reconnects());
+            assertTrue(trace.toString().contains("length field corrupted?"), trace.toString());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void aLostReplyIsRetransmittedAfterTheTimeout() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 1 ? new Action.Drop() : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2");
+            Summary s = run(server, 1, msgs, new StringWriter());
+            assertTrue(s.allDelivered());
+            assertEquals(1, s.timeouts());
+            assertEquals(1L, s.retransmissions().get(Cause.TIMEOUT));
+            assertEquals(0, s.reconnects());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void aStaleAckWithAnOldSequenceNumberIsIgnored() throws IOException {
+        // before the real ACK 3 the server sends ACK 1 again, echoing Test1
+        Frame stale = Frame.ack(1, "Test1".getBytes(UTF_8));
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 3 ? new Action.Before(stale) : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2", "Test3");
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, msgs, trace);
+            assertTrue(s.allDelivered());
+            assertEquals(1, s.staleAcks());
+            assertEquals(3, s.transmissions(), "the stale ACK caused no retransmission and was not taken for ACK 3\n" + trace);
+            assertTrue(trace.toString().contains("<-- ACK 1      stale (already acknowledged), ignored"), trace.toString());
+        }
+    }
+
+    @Test
+    void anAckArrivingLateAfterTheRetransmissionIsDiscarded() throws IOException {
+        // the reply to the first DATA 1 is held back until the retransmission arrives
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 1 ? new Action.Late() : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2");
+            Summary s = run(server, 1, msgs, new StringWriter());
+            assertTrue(s.allDelivered());
+            assertEquals(1, s.timeouts());
+            assertEquals(1, s.staleAcks(), "one of the two ACKs for seq 1 is stale");
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void duplicatedRepliesAreDeliveredOnceAndTheCopiesIgnored() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Duplicate())) {
+            List<byte[]> msgs = ClientCommand.generate(20, 16);
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 4, msgs, trace);
+            assertTrue(s.allDelivered());
+            assertEquals(20, s.transmissions(), trace.toString());
+            assertEquals(20, s.staleAcks());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void aResetInTheMiddleOfAWindowResendsEverythingUnacknowledgedOnce() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 5 ? new Action.Reset() : ScriptedServer.ACK)) {
+            List<byte[]> msgs = ClientCommand.generate(16, 24);
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 8, msgs, trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertEquals(1, s.reconnects());
+            assertTrue(s.retransmissions().get(Cause.CONNECTION_LOST) >= 1, trace.toString());
+            assertTrue(trace.toString().contains("reset"), trace.toString());
+            assertTrue(server.deliveries().stream().allMatch(d -> d.clientId().equals("test")),
+                    "the client said HELLO with the same id on the new connection");
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void anUndeliverableMessageIsGivenUpAfterMaxAttemptsAndNamed() throws IOException {
+        Function<Frame, Boolean> poison = f -> f.payloadText().equals("Test2");
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> poison.apply(f) ? new Action.Error("Packet Loss") : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2", "Test3");
+            Summary s = run(server, 1, msgs, new StringWriter());
+            assertFalse(s.allDelivered());
+            assertEquals(2, s.delivered());
+            assertEquals(1, s.failed().size());
+            assertEquals(2, s.failed().get(0).seq());
+            assertEquals(5, s.failed().get(0).transmissions());
+            StringWriter err = new StringWriter();
+            assertEquals(1, ClientCommand.report(s, new PrintWriter(err)));
+            assertTrue(err.toString().contains("seq 2 \"Test2\" after 5 transmissions: error reply \"Packet Loss\""), err.toString());
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersFailsEveryMessageInBoundedTime() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Drop())) {
+            ResilientClient.Config cfg = config(server, 2).withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));
+            Summary s = new ResilientClient(cfg, ClientListener.NONE).send(texts("a", "b", "c"));
+            assertEquals(0, s.delivered());
+            assertEquals(3, s.failed().size());
+            assertEquals(15, s.timeouts(), "5 attempts for each of 3 messages");
+        }
+    }
+
+    @Test
+    void anUnreachableServerFailsAfterMaxAttemptsConnects() throws IOException {
+        int port;
+        // a port that was just bound and released has nobody listening on it
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = ss.getLocalPort();
+        }
+        ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", port).withMaxAttempts(3)
+                .withTimeouts(Duration.ofMillis(50), Duration.ofMillis(5), Duration.ofMillis(50));
+        StringWriter trace = new StringWriter();
+        Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x", "y"));
+        assertEquals(2, s.failed().size());
+        assertTrue(s.failed().get(0).problem().startsWith("could not talk to 127.0.0.1:" + port), s.failed().get(0).problem());
+        assertEquals(3, trace.toString().lines().filter(l -> l.contains("no connect")).count(), trace.toString());
+    }
+}
