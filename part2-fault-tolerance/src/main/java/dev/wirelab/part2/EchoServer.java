@@ -1,0 +1,282 @@
+package dev.wirelab.part2;
+
+import dev.wirelab.common.FrameCodec;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The report's echo server (section 3.2), made to fail on purpose: it echoes what it receives and
+ * injects delay, loss, corruption, duplicates and resets into its replies, each with its own
+ * probability, reproducibly from a seed.
+ *
+ * <p>One port, two protocols: a connection whose first bytes are the wire format's magic and
+ * version (see {@code docs/wire-format.md}) speaks frames (HELLO, DATA → ACK echoing the payload,
+ * ERROR); any other connection is line mode, where each newline-terminated line is a message, so
+ * {@code nc} works. In frame mode the server remembers per client id which sequence numbers it
+ * delivered: a retransmission is acknowledged again but handed to {@code onDelivery} once, also
+ * across reconnects. A connection without HELLO uses its remote {@code ip:port} as client id.
+ *
+ * <p>Every client gets its own virtual thread; a misbehaving one (invalid frame, over-long line,
+ * idle past the timeout, vanishing mid-message) gets one log line and its connection closed, and
+ * everyone else is served on.
+ */
+public final class EchoServer implements AutoCloseable {
+
+    /** Connections waiting to be accepted; large enough for a thousand clients connecting at once. */
+    private static final int BACKLOG = 4096;
+
+    private final FaultConfig faults;
+    private final int maxFrame;
+    private final Duration idleTimeout;
+    private final Consumer<String> log;
+    private final Consumer<Delivery> onDelivery;
+    private final ServerSocket serverSocket;
+    private final SplittableRandom random;
+    private final DeliveryLedger ledger = new DeliveryLedger();
+    private final Set<EchoConnection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread acceptor;
+
+    final LongAdder connections = new LongAdder();
+    final LongAdder messages = new LongAdder();
+    final LongAdder delivered = new LongAdder();
+    final LongAdder duplicatesSuppressed = new LongAdder();
+    final LongAdder delayed = new LongAdder();
+    final LongAdder lost = new LongAdder();
+    final LongAdder corrupted = new LongAdder();
+    final LongAdder duplicated = new LongAdder();
+    final LongAdder resets = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+
+    private EchoServer(Builder b) throws IOException {
+        this.faults = b.faults;
+        this.maxFrame = b.maxFrame;
+        this.idleTimeout = b.idleTimeout;
+        this.log = b.log;
+        this.onDelivery = b.onDelivery;
+        this.random = new SplittableRandom(b.seed);
+        ServerSocket ss = new ServerSocket();
+        try {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(InetAddress.getByName(b.host), b.port), BACKLOG);
+        } catch (IOException e) {
+            ss.close();
+            throw e;
+        }
+        this.serverSocket = ss;
+        this.acceptor = Thread.ofPlatform().daemon().name("echo-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures and starts an {@link EchoServer}. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private FaultConfig faults = FaultConfig.none();
+        private long seed = ThreadLocalRandom.current().nextLong();
+        private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private Consumer<String> log = null;
+        private Consumer<Delivery> onDelivery = d -> { };
+
+        private Builder() {
+        }
+
+        /** Address to listen on; default {@code 127.0.0.1}. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Port to listen on; default 0, any free port (read it back with {@link EchoServer#port()}). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        public Builder faults(FaultConfig f) {
+            this.faults = Objects.requireNonNull(f, "faults");
+            return this;
+        }
+
+        /** Seed of the random source that picks faults; the same seed and traffic give the same faults. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Largest payload of a frame, and longest line (without its newline), in bytes; default 65,536. */
+        public Builder maxFrame(int payloadBytes) {
+            if (payloadBytes < 1 || payloadBytes > 16 << 20) {
+                throw new IllegalArgumentException("max frame must be 1..16777216 bytes, got " + payloadBytes);
+            }
+            this.maxFrame = payloadBytes;
+            return this;
+        }
+
+        /** A connection that sends nothing for this long is closed; default 5 minutes, zero for never. */
+        public Builder idleTimeout(Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("idle timeout must not be negative");
+            }
+            this.idleTimeout = d;
+            return this;
+        }
+
+        /** Receives one line per connection, per fault applied and per message; default: discarded. */
+        public Builder log(Consumer<String> logLine) {
+            this.log = logLine;
+            return this;
+        }
+
+        /** Called once per (client id, seq) for each DATA message, on the client's connection thread. */
+        public Builder onDelivery(Consumer<Delivery> handler) {
+            this.onDelivery = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** Binds and starts accepting; returns once clients can connect. */
+        public EchoServer start() throws IOException {
+            return new EchoServer(this);
+        }
+    }
+
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverSocket.getLocalSocketAddress();
+    }
+
+    public FaultConfig faults() {
+        return faults;
+    }
+
+    public EchoServerStats stats() {
+        return new EchoServerStats(connections.sum(), open.size(), messages.sum(), delivered.sum(),
+                duplicatesSuppressed.sum(), delayed.sum(), lost.sum(), corrupted.sum(), duplicated.sum(),
+                resets.sum(), rejected.sum());
+    }
+
+    /** Stops accepting and closes every connection; safe to call more than once. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            serverSocket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (EchoConnection c : open) {
+            c.abortFromServer();
+        }
+        try {
+            acceptor.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void acceptLoop() {
+        long number = 0;
+        while (!closed.get()) {
+            Socket s;
+            try {
+                s = serverSocket.accept();
+            } catch (SocketException e) {
+                if (closed.get()) {
+                    return;
+                }
+                log("accept failed: " + e.getMessage());
+                pause();
+                continue;
+            } catch (IOException e) {
+                log("accept failed: " + e.getMessage());
+                pause(); // e.g. out of file descriptors: don't spin, let connections close
+                continue;
+            }
+            number++;
+            connections.increment();
+            // One random stream per connection, split in accept order: reproducible per connection
+            // and no lock shared between connections.
+            EchoConnection c = new EchoConnection(this, s, number, random.split());
+            open.add(c);
+            if (closed.get()) {
+                c.abortFromServer();
+                return;
+            }
+            Thread.ofVirtual().name("echo " + number).start(c);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- for EchoConnection ----------------------------------------------------------------
+
+    int maxFrame() {
+        return maxFrame;
+    }
+
+    Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    DeliveryLedger ledger() {
+        return ledger;
+    }
+
+    boolean logging() {
+        return log != null;
+    }
+
+    void log(String line) {
+        if (log != null) {
+            try {
+                log.accept(line);
+            } catch (RuntimeException ignored) {
+                // a broken log sink must not break serving
+            }
+        }
+    }
+
+    void deliver(Delivery d) {
+        try {
+            onDelivery.accept(d);
+        } catch (RuntimeException e) {
+            log("delivery handler failed for seq=" + d.seq() + " from " + d.clientId() + ": " + e);
+        }
+    }
+
+    void closed(EchoConnection c) {
+        open.remove(c);
+    }
+}

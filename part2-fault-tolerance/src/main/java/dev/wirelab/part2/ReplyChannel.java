@@ -1,0 +1,195 @@
+package dev.wirelab.part2;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The sending side of one connection (or one proxy direction).
+ *
+ * <p>Without delay, replies are batched and written by the reader itself once per read: the fast
+ * path of a plain echo server. With delay, each reply carries the moment it is due (its request's
+ * arrival plus the delay) and one writer thread per connection sends them in order, each at its
+ * due time: pipelined requests are answered DELAY after each arrived rather than one DELAY after
+ * another, like latency on a real network, and replies keep their order. The bytes waiting in the
+ * queue are bounded by {@link #MAX_PENDING_BYTES}; past that the reader waits, which stops it
+ * reading and lets TCP push back on the client.
+ */
+final class ReplyChannel {
+
+    static final int MAX_PENDING_BYTES = 1 << 20;
+    private static final int BATCH_FLUSH_BYTES = 32 * 1024;
+
+    private sealed interface Item permits Send, Reset, Finish {
+    }
+
+    private record Send(long due, byte[] bytes, int copies, int permits) implements Item {
+    }
+
+    private record Reset(long due) implements Item {
+    }
+
+    private record Finish(Runnable then) implements Item {
+    }
+
+    private final OutputStream out;
+    private final boolean delayed;
+    private final Consumer<IOException> onWriteFailure;
+    private final Runnable onReset;
+
+    // Inline mode: the batch of replies to write at the end of the current read.
+    private byte[] batch = new byte[0];
+    private int batchLength;
+
+    // Delayed mode.
+    private final LinkedBlockingQueue<Item> queue;
+    private final Semaphore budget;
+    private final Thread writer;
+    private volatile boolean stopped;
+
+    /**
+     * @param onWriteFailure called (from the writer thread) when a delayed write fails
+     * @param onReset        aborts the connection; called when a reset fault comes due
+     */
+    ReplyChannel(OutputStream out, boolean delayed, String name, Consumer<IOException> onWriteFailure, Runnable onReset) {
+        this.out = out;
+        this.delayed = delayed;
+        this.onWriteFailure = onWriteFailure;
+        this.onReset = onReset;
+        if (delayed) {
+            queue = new LinkedBlockingQueue<>();
+            budget = new Semaphore(MAX_PENDING_BYTES);
+            writer = Thread.ofVirtual().name(name).start(this::writeLoop);
+        } else {
+            queue = null;
+            budget = null;
+            writer = null;
+        }
+    }
+
+    /** Queues {@code copies} copies of a reply (a slice of {@code bytes}) to leave at {@code due} (System.nanoTime). */
+    void send(byte[] bytes, int off, int len, int copies, long due) throws IOException {
+        if (!delayed) {
+            for (int i = 0; i < copies; i++) {
+                append(bytes, off, len);
+            }
+            if (batchLength >= BATCH_FLUSH_BYTES) {
+                flush();
+            }
+            return;
+        }
+        byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
+        int permits = Math.min(MAX_PENDING_BYTES, Math.max(1, len * copies));
+        acquire(permits);
+        queue.add(new Send(due, copy, copies, permits));
+    }
+
+    void send(byte[] bytes, int copies, long due) throws IOException {
+        send(bytes, 0, bytes.length, copies, due);
+    }
+
+    /** Aborts the connection at {@code due}, after the replies queued before it. */
+    void reset(long due) throws IOException {
+        if (!delayed) {
+            flush();
+            onReset.run();
+            return;
+        }
+        queue.add(new Reset(due));
+    }
+
+    /** Writes the batched replies (inline mode); a no-op with delay, where the writer sends. */
+    void flush() throws IOException {
+        if (batchLength > 0) {
+            int n = batchLength;
+            batchLength = 0;
+            out.write(batch, 0, n);
+            if (batch.length > 4 * BATCH_FLUSH_BYTES) {
+                batch = new byte[0]; // don't keep a burst's buffer for the connection's life
+            }
+        }
+    }
+
+    /** Runs {@code then} once every reply queued so far has been sent. */
+    void finish(Runnable then) throws IOException {
+        if (!delayed) {
+            flush();
+            then.run();
+            return;
+        }
+        queue.add(new Finish(then));
+    }
+
+    /** Stops the writer and discards what is still queued; the connection is closing. */
+    void stop() {
+        stopped = true;
+        if (writer != null && writer != Thread.currentThread()) {
+            writer.interrupt();
+        }
+    }
+
+    private void append(byte[] bytes, int off, int len) {
+        if (batchLength + len > batch.length) {
+            batch = Arrays.copyOf(batch, Math.max(batchLength + len, Math.max(256, batch.length * 2)));
+        }
+        System.arraycopy(bytes, off, batch, batchLength, len);
+        batchLength += len;
+    }
+
+    private void acquire(int permits) throws IOException {
+        try {
+            while (!budget.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
+                if (stopped) {
+                    throw new IOException("connection closed while replies were waiting");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while replies were waiting");
+        }
+    }
+
+    private void writeLoop() {
+        try {
+            while (!stopped) {
+                Item item = queue.take();
+                switch (item) {
+                    case Send s -> {
+                        waitUntil(s.due());
+                        for (int i = 0; i < s.copies() && !stopped; i++) {
+                            out.write(s.bytes());
+                        }
+                        budget.release(s.permits());
+                    }
+                    case Reset r -> {
+                        waitUntil(r.due());
+                        onReset.run();
+                        return;
+                    }
+                    case Finish f -> {
+                        f.then().run();
+                        return;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // stop(): the connection is closing, nothing more to send
+        } catch (IOException e) {
+            if (!stopped) {
+                onWriteFailure.accept(e);
+            }
+        }
+    }
+
+    private static void waitUntil(long due) throws InterruptedException {
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(Duration.ofNanos(wait));
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.wirelab.part2;
+
+import dev.wirelab.common.Frame;
+import dev.wirelab.common.FrameType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(30)
+class EchoServerTest {
+
+    @Test
+    void aLineIsEchoedBackUnchanged() throws Exception {
+        try (EchoServer server = EchoServer.builder().start();
+             TestClient c = new TestClient(server.address())) {
+            c.sendLine("Test1");
+            assertEquals("Test1\n", c.readLine());
+            assertEquals(1, server.stats().messages());
+        }
+    }
+
+    @Test
+    void theServerListensOnTheLoopbackPortItReports() throws Exception {
+        try (EchoServer server = EchoServer.builder().start()) {
+            assertTrue(server.port() > 0);
+            assertEquals(server.port(), server.address().getPort());
+            assertTrue(server.address().getAddress().isLoopbackAddress());
+        }
+    }
+
+    @Test
+    void pipelinedLinesComeBackInOrderAndTheConnectionClosesAfterEof() throws Exception {
+        try (EchoServer server = EchoServer.builder().start();
+             TestClient c = new TestClient(server.address())) {
+            StringBuilder sent = new StringBuilder();
+            for (int i = 0; i < 1000; i++) {
+                sent.append("message ").append(i).append('\n');
+            }
+            c.send(sent.toString().getBytes(StandardCharsets.UTF_8)).shutdownOutput();
+            assertEquals(sent.toString(), new String(c.readToEnd(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aConnectionStartingWithTheMagicSpeaksFramesOnTheSamePort() throws Exception {
+        try (EchoServer server = EchoServer.builder().start();
+             TestClient c = new TestClient(server.address())) {
+            c.sendFrame(Frame.hello("alice"));
+            assertEquals(Frame.ack(0, new byte[0]), c.readFrame());
+            c.sendFrame(Frame.data(1, "Test1\n".getBytes(StandardCharsets.UTF_8)));
+            Frame ack = c.readFrame();
+            assertEquals(FrameType.ACK, ack.type());
+            assertEquals(1, ack.seq());
+            assertArrayEquals("Test1\n".getBytes(StandardCharsets.UTF_8), ack.payload());
+        }
+    }
+
+    @Test
+    void aLineStartingWithWIsStillALine() throws Exception {
+        try (EchoServer server = EchoServer.builder().start();
+             TestClient c = new TestClient(server.address())) {
+            c.sendLine("WLAN is not a frame");
+            assertEquals("WLAN is not a frame\n", c.readLine());
+        }
+    }
+
+    @Test
+    void aRetransmittedDataIsAcknowledgedAgainButDeliveredOnceAcrossReconnects() throws Exception {
+        List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+        List<String> log = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(deliveries::add).log(log::add).start()) {
+            try (TestClient c = new TestClient(server.address())) {
+                c.sendFrame(Frame.hello("alice"))
+                        .sendFrame(Frame.data(1, bytes("one")))
+                        .sendFrame(Frame.data(2, bytes("two")));
+                assertEquals(3, c.readFrames(3).size());
+            }
+            try (TestClient c = new TestClient(server.address())) {
+                c.sendFrame(Frame.hello("alice"))
+                        .sendFrame(Frame.data(2, bytes("two")))
+                        .sendFrame(Frame.data(3, bytes("three")));
+                List<Frame> replies = c.readFrames(3);
+                assertEquals(Frame.ack(2, bytes("two")), replies.get(1));
+                assertEquals(Frame.ack(3, bytes("three")), replies.get(2));
+            }
+            assertEquals(List.of(1L, 2L, 3L), deliveries.stream().map(Delivery::seq).toList());
+            assertTrue(deliveries.stream().allMatch(d -> d.clientId().equals("alice")));
+            assertEquals(3, server.stats().delivered());
+            assertEquals(1, server.stats().duplicatesSuppressed());
+            assertTrue(log.stream().anyMatch(l -> l.contains("delivered seq=2 from alice")));
+            assertTrue(log.stream().anyMatch(l -> l.contains("duplicate seq=2 from alice, acknowledged again")));
+        }
+    }
+
+    @Test
+    void differentClientIdsHaveTheirOwnSequenceNumbers() throws Exception {
+        List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(deliveries::add).start()) {
+            for (String id : List.of("alice", "bob")) {
+                try (TestClient c = new TestClient(server.address())) {
+                    c.sendFrame(Frame.hello(id)).sendFrame(Frame.data(1, bytes(id)));
+                    c.readFrames(2);
+                }
+            }
+            assertEquals(2, deliveries.size());
+        }
+    }
+
+    @Test
+    void withoutHelloEachConnectionIsItsOwnClient() throws Exception {
+        List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(deliveries::add).start()) {
+            for (int i = 0; i < 2; i++) {
+                try (TestClient c = new TestClient(server.address())) {
+                    c.sendFrame(Frame.data(1, bytes("x")));
+                    assertEquals(Frame.ack(1, bytes("x")), c.readFrame());
+                }
+            }
+            assertEquals(2, deliveries.size());
+            assertTrue(deliveries.get(0).clientId().startsWith("127.0.0.1:"));
+        }
+    }
+
+    @Test
+    void dataWithSeqZeroIsAnsweredWithAnError() throws Exception {
+        try (EchoServer server = EchoServer.builder().start();
+             TestClient c = new TestClient(server.address())) {
+            c.sendFrame(Frame.data(0, bytes("x")));
+            Frame reply = c.readFrame();
+            assertEquals(FrameType.ERROR, reply.type());
+            assertEquals(0, server.stats().delivered());
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndEndsOpenConnections() throws Exception {
+        EchoServer server = EchoServer.builder().start();
+        try (TestClient c = new TestClient(server.address())) {
+            c.sendLine("hi");
+            assertEquals("hi\n", c.readLine());
+            server.close();
+            server.close();
+            assertEquals(0, c.readToEnd().length);
+        }
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
