@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** The `part1` command: its subcommands are the lab steps of this part. */
 @Command(name = "part1", mixinStandardHelpOptions = true, version = "wirelab 1.0",
         description = "Part 1 - packet inspection and security: plain vs TLS, seen on the wire.",
-        subcommands = {})
+        subcommands = {ServerCommand.class, ClientCommand.class, CaptureCommand.class, DemoCommand.class})
 public final class Part1 implements Runnable {
 
     @Spec

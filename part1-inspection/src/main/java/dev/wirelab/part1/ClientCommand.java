@@ -1,0 +1,64 @@
+package dev.wirelab.part1;
+
+import dev.wirelab.common.Cli;
+import dev.wirelab.part1.net.NetClient;
+import dev.wirelab.part1.tls.CertStore;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "client", mixinStandardHelpOptions = true,
+        description = {"Like nc: sends stdin (or --message) to the server and prints what comes back.",
+                "With --tls it trusts only the certificate in --trust and checks the host name."})
+public final class ClientCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--tls", description = "Connect with TLS 1.3.")
+    boolean tls;
+
+    @Option(names = "--trust", description = "The one certificate to trust (default: ~/.wirelab/tls/server.pem).")
+    Path trust;
+
+    @Option(names = "--message", description = "Send this line instead of reading stdin.")
+    String message;
+
+    /** Replaced by tests; the real command reads the process's stdin. */
+    InputStream stdin = System.in;
+    OutputStream stdout = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 1 || port > 65535) {
+            throw new dev.wirelab.common.UserError("port must be 1..65535, got " + port, Cli.USAGE);
+        }
+        Socket s;
+        if (tls) {
+            Path file = trust != null ? trust : CertStore.defaultDir().resolve(CertStore.CERT_FILE);
+            s = NetClient.connectTls(host, port, host, CertStore.readCertificate(file), file.toString());
+        } else {
+            s = NetClient.connectPlain(host, port);
+        }
+        InputStream in = message != null
+                ? new ByteArrayInputStream((message + "\n").getBytes(StandardCharsets.UTF_8))
+                : stdin;
+        spec.commandLine().getOut().flush();
+        NetClient.relay(s, in, stdout, 2_000);
+        return Cli.OK;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.wirelab.part1;
+
+import dev.wirelab.common.Cli;
+import dev.wirelab.common.UserError;
+import dev.wirelab.part1.tls.CertStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Section 3.1 in one command: sends the same secret over plain TCP and over TLS 1.3 on loopback,",
+                "captures both, and shows where the secret can be read on the wire."})
+public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--secret", defaultValue = Demo.DEFAULT_SECRET, description = "Text to send (default: a fake login line).")
+    String secret;
+
+    @Option(names = "--out", defaultValue = "wirelab-captures", description = "Folder for plain.pcap and tls.pcap (default: ./${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--cert-dir", description = "Certificate folder of the TLS server (default: ~/.wirelab/tls).")
+    Path certDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (secret.isEmpty() || secret.contains("\n")) {
+            throw new UserError("--secret must be one non-empty line", Cli.USAGE);
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        Demo.Result r = new Demo(secret, out, certDir != null ? certDir : CertStore.defaultDir()).run();
+        Demo.print(r, secret, o);
+        o.flush();
+        return Cli.OK;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.wirelab.part1.capture;
+
+import dev.wirelab.part1.capture.PacketDecoder.Decoded;
+import dev.wirelab.part1.capture.PacketDecoder.Tcp;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds Wireshark's packet list one frame at a time: relative sequence numbers per TCP
+ * direction, scaled windows once both SYNs were seen, and TLS records reassembled across
+ * segments and named as Wireshark names them. Single pass, like {@code tshark -r}, so it can
+ * print live.
+ */
+public final class PacketList {
+
+    /** One row, plus what the demo needs: the decoded headers and the TLS records it completed. */
+    public record Row(int number, CapturedFrame frame, double time, String source, String destination,
+                      String protocol, int length, String info, Decoded decoded,
+                      List<TlsRecords.Record> tlsRecords) {
+        /** True when the frame goes from {@code port} (the sender's TCP port). */
+        public boolean fromPort(int port) {
+            return decoded.tcp() != null && decoded.tcp().srcPort() == port;
+        }
+    }
+
+    private final LinkType link;
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Direction> directions = new HashMap<>();
+    private final Map<String, Conversation> conversations = new HashMap<>();
+    private long firstNanos = Long.MIN_VALUE;
+
+    public PacketList(LinkType link) {
+        this.link = link;
+    }
+
+    public LinkType linkType() {
+        return link;
+    }
+
+    public List<Row> rows() {
+        return List.copyOf(rows);
+    }
+
+    /** Column titles, aligned with {@link #format(Row)}. */
+    public static String header() {
+        return String.format("%5s %-11s %-15s %-15s %-8s %6s %s", "No.", "Time", "Source", "Destination",
+                "Protocol", "Length", "Info");
+    }
+
+    public static String format(Row r) {
+        return String.format("%5d %-11s %-15s %-15s %-8s %6d %s", r.number(), String.format("%.6f", r.time()),
+                r.source(), r.destination(), r.protocol(), r.length(), r.info());
+    }
+
+    public static Decoded decode(LinkType link, CapturedFrame f) {
+        return PacketDecoder.decode(link, f.data());
+    }
+
+    public Row add(CapturedFrame f) {
+        if (firstNanos == Long.MIN_VALUE) {
+            firstNanos = f.epochNanos();
+        }
+        double time = (f.epochNanos() - firstNanos) / 1e9;
+        Decoded d = PacketDecoder.decode(link, f.data());
+        int no = rows.size() + 1;
+        Row row;
+        if (d.tcp() != null) {
+            row = tcpRow(no, f, time, d);
+        } else if (d.udp() != null) {
+            var u = d.udp();
+            row = new Row(no, f, time, d.src(), d.dst(), "UDP", f.wireLength(),
+                    u.srcPort() + " → " + u.dstPort() + " Len=" + u.payloadLength(), d, List.of());
+        } else if (d.src() != null) {
+            String proto = switch (d.ipProtocol()) {
+                case 1 -> "ICMP";
+                case 58 -> "ICMPv6";
+                case 6 -> "TCP";
+                default -> d.network();
+            };
+            row = new Row(no, f, time, d.src(), d.dst(), proto, f.wireLength(),
+                    d.network() + " protocol " + d.ipProtocol(), d, List.of());
+        } else {
+            String what = d.network() == null ? (link == null ? "unsupported link type" : "truncated frame") : d.network();
+            row = new Row(no, f, time, "", "", d.network() == null ? "?" : d.network(), f.wireLength(), what, d, List.of());
+        }
+        rows.add(row);
+        return row;
+    }
+
+    private Row tcpRow(int no, CapturedFrame f, double time, Decoded d) {
+        Tcp t = d.tcp();
+        String fwdKey = d.src() + "|" + t.srcPort() + "|" + d.dst() + "|" + t.dstPort();
+        String revKey = d.dst() + "|" + t.dstPort() + "|" + d.src() + "|" + t.srcPort();
+        String convKey = fwdKey.compareTo(revKey) < 0 ? fwdKey : revKey;
+        Conversation conv = conversations.computeIfAbsent(convKey, k -> new Conversation());
+        Direction fwd = directions.computeIfAbsent(fwdKey, k -> new Direction());
+        Direction rev = directions.computeIfAbsent(revKey, k -> new Direction());
+        if (t.has(Tcp.SYN)) {
+            fwd.reset();
+            fwd.base = t.seq();
+            fwd.synSeen = true;
+            fwd.windowShift = t.windowShift();
+            fwd.next = t.seq() + 1;
+        } else if (fwd.base < 0) {
+            // Mid-stream start: Wireshark counts the first byte it sees as byte 1.
+            fwd.base = (t.seq() - 1) & 0xFFFFFFFFL;
+            fwd.next = t.seq();
+        }
+        if (t.has(Tcp.ACK) && rev.base < 0) {
+            rev.base = (t.ack() - 1) & 0xFFFFFFFFL;
+            rev.next = t.ack();
+        }
+        StringBuilder info = new StringBuilder();
+        info.append(t.srcPort()).append(" → ").append(t.dstPort()).append(" [").append(flags(t)).append("] ");
+        info.append("Seq=").append(rel(t.seq(), fwd.base));
+        if (t.has(Tcp.ACK)) {
+            info.append(" Ack=").append(rel(t.ack(), rev.base));
+        }
+        long win = t.window();
+        if (!t.has(Tcp.SYN) && fwd.synSeen && rev.synSeen && fwd.windowShift >= 0 && rev.windowShift >= 0) {
+            win = win << fwd.windowShift;
+        }
+        info.append(" Win=").append(win).append(" Len=").append(t.payloadLength());
+        for (int kind : t.optionOrder()) {
+            switch (kind) {
+                case PacketDecoder.OPT_MSS -> info.append(" MSS=").append(t.mss());
+                case PacketDecoder.OPT_SACK_PERM -> info.append(" SACK_PERM");
+                case PacketDecoder.OPT_TS -> info.append(" TSval=").append(t.tsval()).append(" TSecr=").append(t.tsecr());
+                case PacketDecoder.OPT_WS -> info.append(" WS=").append(1L << Math.min(t.windowShift(), 14));
+                default -> {
+                }
+            }
+        }
+        String protocol = "TCP";
+        List<TlsRecords.Record> records = List.of();
+        if (t.payloadLength() > 0) {
+            if (!conv.decided) {
+                conv.decided = true;
+                conv.tls = TlsRecords.looksLikeTls(f.data(), t.payloadOffset(), t.payloadLength());
+            }
+            if (conv.tls) {
+                records = fwd.feedTls(f.data(), t.payloadOffset(), t.payloadLength(), t.seq(), conv);
+                if (!records.isEmpty()) {
+                    protocol = conv.protocolName(records);
+                    info.setLength(0);
+                    for (TlsRecords.Record r : records) {
+                        if (!info.isEmpty()) {
+                            info.append(", ");
+                        }
+                        info.append(r.name());
+                    }
+                } else if (!fwd.broken) {
+                    info.append(" [TCP segment of a reassembled PDU]");
+                }
+            }
+        }
+        if (t.has(Tcp.SYN) || t.has(Tcp.FIN)) {
+            fwd.next = (t.seq() + t.payloadLength() + 1) & 0xFFFFFFFFL;
+        }
+        return new Row(no, f, time, d.src(), d.dst(), protocol, f.wireLength(), info.toString(), d, records);
+    }
+
+    private static long rel(long value, long base) {
+        return base < 0 ? value : (value - base) & 0xFFFFFFFFL;
+    }
+
+    private static String flags(Tcp t) {
+        String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.length; i++) {
+            if ((t.flags() & (1 << i)) != 0) {
+                if (!sb.isEmpty()) {
+                    sb.append(", ");
+                }
+                sb.append(names[i]);
+            }
+        }
+        return sb.isEmpty() ? "<None>" : sb.toString();
+    }
+
+    /** Per-conversation TLS facts: whether it is TLS and which version the Server Hello chose. */
+    private static final class Conversation {
+        boolean decided;
+        boolean tls;
+        int version;
+
+        String protocolName(List<TlsRecords.Record> records) {
+            for (TlsRecords.Record r : records) {
+                if (r.negotiatedVersion() != 0) {
+                    version = r.negotiatedVersion();
+                }
+            }
+            if (version != 0) {
+                return TlsRecords.versionName(version);
+            }
+            return TlsRecords.versionName(records.getFirst().version());
+        }
+    }
+
+    /** One direction of a TCP conversation: sequence base and the TLS byte stream so far. */
+    private static final class Direction {
+        long base = -1;
+        long next = -1;
+        boolean synSeen;
+        int windowShift = -1;
+        boolean broken;
+        boolean encrypted;
+        final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+        void reset() {
+            base = -1;
+            next = -1;
+            synSeen = false;
+            windowShift = -1;
+            broken = false;
+            encrypted = false;
+            pending.reset();
+        }
+
+        List<TlsRecords.Record> feedTls(byte[] data, int off, int len, long seq, Conversation conv) {
+            if (broken) {
+                return List.of();
+            }
+            if (next >= 0 && seq != next) {
+                long behind = (next - seq) & 0xFFFFFFFFL;
+                if (behind > 0 && behind < 0x80000000L) {
+                    return List.of(); // a retransmission of bytes already read
+                }
+                broken = true; // a gap: the stream cannot be followed any more
+                return List.of();
+            }
+            next = (seq + len) & 0xFFFFFFFFL;
+            pending.write(data, off, len);
+            byte[] buf = pending.toByteArray();
+            List<TlsRecords.Record> out = new ArrayList<>();
+            int p = 0;
+            while (buf.length - p >= TlsRecords.HEADER) {
+                if (!TlsRecords.validHeader(buf, p)) {
+                    broken = true;
+                    pending.reset();
+                    return out;
+                }
+                int bodyLen = PacketDecoder.u16(buf, p + 3);
+                if (buf.length - p < TlsRecords.HEADER + bodyLen) {
+                    break;
+                }
+                TlsRecords.Record r = TlsRecords.describe(buf, p, encrypted && conv.version != 0x0304);
+                if (r.contentType() == TlsRecords.CHANGE_CIPHER_SPEC) {
+                    encrypted = true;
+                }
+                if (r.negotiatedVersion() != 0) {
+                    conv.version = r.negotiatedVersion();
+                }
+                out.add(r);
+                p += TlsRecords.HEADER + bodyLen;
+            }
+            pending.reset();
+            pending.write(buf, p, buf.length - p);
+            return out;
+        }
+    }
+}
