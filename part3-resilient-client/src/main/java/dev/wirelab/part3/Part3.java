@@ -8,13 +8,15 @@ import picocli.CommandLine.Spec;
 /** The `part3` command: its subcommands are the lab steps of this part. */
 @Command(name = "part3", mixinStandardHelpOptions = true, version = "wirelab 1.0",
         description = "Part 3 - a resilient client: checksums, sequence numbers, ACKs, timeouts, retransmission.",
-        subcommands = {ClientCommand.class})
+        subcommands = {ClientCommand.class, ExperimentCommand.class, DemoCommand.class})
 public final class Part3 implements Runnable {
 
     @Spec
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // The experiment draws its chart into an image; there is no display to open.
+        System.setProperty("java.awt.headless", "true");
         System.exit(Cli.execute(new Part3(), args));
     }
 

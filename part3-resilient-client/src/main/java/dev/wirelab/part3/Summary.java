@@ -116,12 +116,9 @@ public record Summary(int messages, int delivered, List<SendWindow.Failed> faile
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
     }
 
-    /** Nanoseconds as milliseconds for people: "0.213 ms", "20.0 ms", "1.50 s". */
+    /** Nanoseconds as milliseconds for people: "0.213 ms", "20.0 ms", "1500.0 ms" (always ms, so outputs compare). */
     public static String millis(long nanos) {
         double ms = nanos / 1e6;
-        if (ms >= 1000) {
-            return String.format(Locale.ROOT, "%.2f s", ms / 1000);
-        }
         return String.format(Locale.ROOT, ms >= 10 ? "%.1f ms" : "%.3f ms", ms);
     }
 
