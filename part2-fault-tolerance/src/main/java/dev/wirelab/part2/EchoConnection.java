@@ -187,7 +187,7 @@ final class EchoConnection implements Runnable {
         messages++;
         server.messages.increment();
         if (logging) {
-            log(label + " line " + Bytes.escape(b, off, len));
+            log(label + " received " + Bytes.escape(b, off, len));
         }
         int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
         FaultInjector.Decision d = faults.decide(len - terminator);
@@ -275,40 +275,7 @@ final class EchoConnection implements Runnable {
     // ---- faults ----------------------------------------------------------------------------
 
     private void reply(FaultInjector.Decision d, byte[] reply, byte[] lossReplacement, String what) throws IOException {
-        long due = arrival + d.delayNanos();
-        if (d.delayNanos() > 0) {
-            server.delayed.increment();
-            log(label + " delay: reply to " + what + " leaves " + String.format(java.util.Locale.ROOT, "%.3f", d.delayNanos() / 1e9)
-                    + " s after its request arrived");
-        }
-        if (d.reset()) {
-            server.resets.increment();
-            log(label + " reset: aborting the connection with a TCP RST instead of replying to " + what);
-            channel.reset(due);
-            return;
-        }
-        if (d.lost()) {
-            server.lost.increment();
-            if (faults.config().lossMode() == LossMode.REPLACE) {
-                log(label + " loss: reply to " + what + " replaced by \"Packet Loss\"");
-                channel.send(lossReplacement, 1, due);
-            } else {
-                log(label + " loss: reply to " + what + " dropped");
-            }
-            return;
-        }
-        byte[] out = reply;
-        if (d.flipIndex() >= 0) {
-            server.corrupted.increment();
-            out = FaultInjector.flip(reply, d.flipIndex());
-            log(label + " corrupt: reply to " + what + ", byte " + d.flipIndex() + " flipped "
-                    + String.format("0x%02x -> 0x%02x", reply[d.flipIndex()] & 0xFF, out[d.flipIndex()] & 0xFF));
-        }
-        if (d.duplicate()) {
-            server.duplicated.increment();
-            log(label + " duplicate: reply to " + what + " sent twice");
-        }
-        channel.send(out, d.duplicate() ? 2 : 1, due);
+        faults.apply(d, reply, lossReplacement, label + " reply to " + what, arrival, channel, server.faultCounters(), this::log);
     }
 
     // ---- closing ---------------------------------------------------------------------------

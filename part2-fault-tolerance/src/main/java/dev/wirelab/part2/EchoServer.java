@@ -55,11 +55,7 @@ public final class EchoServer implements AutoCloseable {
     final LongAdder messages = new LongAdder();
     final LongAdder delivered = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
-    final LongAdder delayed = new LongAdder();
-    final LongAdder lost = new LongAdder();
-    final LongAdder corrupted = new LongAdder();
-    final LongAdder duplicated = new LongAdder();
-    final LongAdder resets = new LongAdder();
+    private final FaultInjector.Counters faultCounters = new FaultInjector.Counters();
     final LongAdder rejected = new LongAdder();
 
     private EchoServer(Builder b) throws IOException {
@@ -175,8 +171,9 @@ public final class EchoServer implements AutoCloseable {
 
     public EchoServerStats stats() {
         return new EchoServerStats(connections.sum(), open.size(), messages.sum(), delivered.sum(),
-                duplicatesSuppressed.sum(), delayed.sum(), lost.sum(), corrupted.sum(), duplicated.sum(),
-                resets.sum(), rejected.sum());
+                duplicatesSuppressed.sum(), faultCounters.delayed().sum(), faultCounters.lost().sum(),
+                faultCounters.corrupted().sum(), faultCounters.duplicated().sum(), faultCounters.resets().sum(),
+                rejected.sum());
     }
 
     /** Stops accepting and closes every connection; safe to call more than once. */
@@ -248,6 +245,10 @@ public final class EchoServer implements AutoCloseable {
 
     Duration idleTimeout() {
         return idleTimeout;
+    }
+
+    FaultInjector.Counters faultCounters() {
+        return faultCounters;
     }
 
     DeliveryLedger ledger() {

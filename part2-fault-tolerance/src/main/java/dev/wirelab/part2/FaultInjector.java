@@ -1,6 +1,10 @@
 package dev.wirelab.part2;
 
+import java.io.IOException;
+import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Decides which faults hit one reply. One per connection (or proxy direction), fed from a seeded
@@ -63,5 +67,56 @@ final class FaultInjector {
         byte[] out = reply.clone();
         out[index] ^= (byte) 0xFF;
         return out;
+    }
+
+    /** Where the faults applied are counted. */
+    record Counters(LongAdder delayed, LongAdder lost, LongAdder corrupted, LongAdder duplicated, LongAdder resets) {
+        Counters() {
+            this(new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder());
+        }
+    }
+
+    /**
+     * Sends {@code reply} through {@code channel} as decided: held back, replaced or dropped,
+     * one byte flipped, sent twice, or the connection reset instead. One log line per fault.
+     *
+     * @param what names the reply in the log, e.g. {@code #3 127.0.0.1:5000 reply to line 2}
+     */
+    void apply(Decision d, byte[] reply, byte[] lossReplacement, String what, long arrival, ReplyChannel channel,
+               Counters counters, Consumer<String> log) throws IOException {
+        long due = arrival + d.delayNanos();
+        if (d.delayNanos() > 0) {
+            counters.delayed().increment();
+            log.accept(what + ": delay, leaves " + String.format(Locale.ROOT, "%.3f", d.delayNanos() / 1e9)
+                    + " s after its request arrived");
+        }
+        if (d.reset()) {
+            counters.resets().increment();
+            log.accept(what + ": reset, the connection is aborted with a TCP RST instead");
+            channel.reset(due);
+            return;
+        }
+        if (d.lost()) {
+            counters.lost().increment();
+            if (config.lossMode() == LossMode.REPLACE) {
+                log.accept(what + ": loss, replaced by \"Packet Loss\"");
+                channel.send(lossReplacement, 1, due);
+            } else {
+                log.accept(what + ": loss, dropped");
+            }
+            return;
+        }
+        byte[] out = reply;
+        if (d.flipIndex() >= 0) {
+            counters.corrupted().increment();
+            out = flip(reply, d.flipIndex());
+            log.accept(what + ": corrupt, byte " + d.flipIndex() + " flipped "
+                    + String.format("0x%02x -> 0x%02x", reply[d.flipIndex()] & 0xFF, out[d.flipIndex()] & 0xFF));
+        }
+        if (d.duplicate()) {
+            counters.duplicated().increment();
+            log.accept(what + ": duplicate, sent twice");
+        }
+        channel.send(out, d.duplicate() ? 2 : 1, due);
     }
 }

@@ -1,0 +1,86 @@
+package dev.wirelab.part2;
+
+import dev.wirelab.common.FrameCodec;
+import dev.wirelab.common.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code part2 echo-server}: the report's echo server with faults, until Ctrl-C. */
+@Command(name = "echo-server", mixinStandardHelpOptions = true,
+        description = {"The report's echo server (section 3.2), injecting faults into its replies.",
+                "Line mode for nc (each line is echoed); frame mode (wire format v1) on the same port.",
+                "Ctrl-C prints the counters and exits 0."})
+final class EchoServerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    FaultOptions faults;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "" + FrameCodec.DEFAULT_MAX_PAYLOAD,
+            description = "Longest line or frame payload accepted; a longer one closes that connection (default: ${DEFAULT-VALUE}).")
+    int maxFrame;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Close a connection that sends nothing for this long, 0 for never (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        FaultConfig config = faults.config();
+        long seed = faults.seed();
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
+        }
+        if (maxFrame < 1 || maxFrame > 16 << 20) {
+            throw new ParameterException(spec.commandLine(), "--max-frame must be 1..16777216 bytes, got " + maxFrame);
+        }
+        if (!(idleTimeout >= 0) || idleTimeout > 86_400) {
+            throw new ParameterException(spec.commandLine(), "--idle-timeout must be 0..86400 seconds, got " + idleTimeout);
+        }
+        EchoServer server;
+        try {
+            server = EchoServer.builder().host(host).port(port).faults(config).seed(seed).maxFrame(maxFrame)
+                    .idleTimeout(Duration.ofMillis(Math.round(idleTimeout * 1000))).log(Log.to(out)).start();
+        } catch (BindException e) {
+            throw new UserError("cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "): is another server running there? Stop it or pick another --port");
+        } catch (UnknownHostException e) {
+            throw new UserError("unknown host '" + host + "'", 2);
+        }
+        out.println("echo server listening on " + server.address().getAddress().getHostAddress() + ":" + server.port()
+                + ", faults: " + config.describe() + ", seed " + seed);
+        out.println("line mode for nc, frame mode for wire-format clients; Ctrl-C prints the counters and stops");
+        out.flush();
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            out.println();
+            out.println("stopped: " + server.stats().describe());
+            out.flush();
+            // Ctrl-C is how this command is meant to end: exit 0, not the JVM's 130 for SIGINT.
+            Runtime.getRuntime().halt(0);
+        }, "echo-server-shutdown"));
+        forever.await();
+        return 0;
+    }
+}

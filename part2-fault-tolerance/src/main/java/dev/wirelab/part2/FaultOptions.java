@@ -1,0 +1,75 @@
+package dev.wirelab.part2;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.time.Duration;
+
+/** The fault flags shared by {@code echo-server} and {@code proxy}. */
+final class FaultOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--delay", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Latency added to every reply, e.g. 1.0 (default: ${DEFAULT-VALUE}).")
+    double delay;
+
+    @Option(names = "--jitter", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Extra latency, uniform between 0 and this (default: ${DEFAULT-VALUE}).")
+    double jitter;
+
+    @Option(names = "--loss", paramLabel = "RATE", defaultValue = "0",
+            description = "Probability 0.0..1.0 that a reply is lost (default: ${DEFAULT-VALUE}).")
+    double loss;
+
+    @Option(names = "--loss-mode", paramLabel = "MODE", defaultValue = "replace",
+            description = "replace: send \"Packet Loss\" instead (as the report does); drop: send nothing (default: ${DEFAULT-VALUE}).")
+    String lossMode;
+
+    @Option(names = "--corrupt", paramLabel = "RATE", defaultValue = "0",
+            description = "Probability that one random byte of a reply has all its bits flipped (default: ${DEFAULT-VALUE}).")
+    double corrupt;
+
+    @Option(names = "--duplicate", paramLabel = "RATE", defaultValue = "0",
+            description = "Probability that a reply is sent twice (default: ${DEFAULT-VALUE}).")
+    double duplicate;
+
+    @Option(names = "--reset", paramLabel = "RATE", defaultValue = "0",
+            description = "Probability that the connection is aborted with a TCP RST instead of a reply (default: ${DEFAULT-VALUE}).")
+    double reset;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed of the random source: the same seed and traffic give the same faults (default: random, printed).")
+    Long seed;
+
+    FaultConfig config() {
+        LossMode mode = switch (lossMode.toLowerCase(java.util.Locale.ROOT)) {
+            case "replace" -> LossMode.REPLACE;
+            case "drop" -> LossMode.DROP;
+            default -> throw new ParameterException(spec.commandLine(),
+                    "--loss-mode must be replace or drop, not '" + lossMode + "'");
+        };
+        try {
+            return new FaultConfig(seconds("--delay", delay), seconds("--jitter", jitter), loss, mode, corrupt, duplicate, reset);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
+    }
+
+    long seed() {
+        if (seed == null) {
+            seed = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 1_000_000);
+        }
+        return seed;
+    }
+
+    private Duration seconds(String name, double s) {
+        if (!(s >= 0) || s > 3600) {
+            throw new ParameterException(spec.commandLine(), name + " must be between 0 and 3600 seconds, got " + s);
+        }
+        return Duration.ofNanos(Math.round(s * 1e9));
+    }
+}

@@ -1,0 +1,318 @@
+package dev.wirelab.part2;
+
+import dev.wirelab.common.FrameCodec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * A TCP proxy that injects the echo server's faults between any client and any server, as
+ * toxiproxy does: each accepted client gets its own connection to the upstream, and the bytes
+ * flowing in the chosen direction(s) are cut into frames, lines or chunks ({@link UnitSplitter})
+ * that are delayed, lost, corrupted, duplicated, or replaced by a reset of both connections.
+ */
+public final class FaultProxy implements AutoCloseable {
+
+    /** Which way faults apply: {@code UP} client to server, {@code DOWN} server to client. */
+    public enum Direction {
+        UP, DOWN, BOTH;
+
+        boolean up() {
+            return this != DOWN;
+        }
+
+        boolean down() {
+            return this != UP;
+        }
+    }
+
+    private final InetSocketAddress upstream;
+    private final FaultConfig faults;
+    private final Direction direction;
+    private final int maxFrame;
+    private final Consumer<String> log;
+    private final ServerSocket serverSocket;
+    private final SplittableRandom random;
+    private final Set<Pair> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread acceptor;
+    private final LongAdder connections = new LongAdder();
+    private final LongAdder units = new LongAdder();
+    private final FaultInjector.Counters counters = new FaultInjector.Counters();
+
+    private FaultProxy(Builder b) throws IOException {
+        this.upstream = Objects.requireNonNull(b.upstream, "upstream");
+        this.faults = b.faults;
+        this.direction = b.direction;
+        this.maxFrame = b.maxFrame;
+        this.log = b.log;
+        this.random = new SplittableRandom(b.seed);
+        ServerSocket ss = new ServerSocket();
+        try {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(InetAddress.getByName(b.host), b.port), 4096);
+        } catch (IOException e) {
+            ss.close();
+            throw e;
+        }
+        serverSocket = ss;
+        acceptor = Thread.ofPlatform().daemon().name("proxy-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures and starts a {@link FaultProxy}; {@link #upstream} is required. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private InetSocketAddress upstream;
+        private FaultConfig faults = FaultConfig.none();
+        private Direction direction = Direction.BOTH;
+        private long seed = ThreadLocalRandom.current().nextLong();
+        private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
+        private Consumer<String> log = s -> { };
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host);
+            return this;
+        }
+
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        public Builder upstream(InetSocketAddress upstream) {
+            this.upstream = Objects.requireNonNull(upstream);
+            return this;
+        }
+
+        public Builder faults(FaultConfig f) {
+            this.faults = Objects.requireNonNull(f);
+            return this;
+        }
+
+        public Builder direction(Direction d) {
+            this.direction = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Largest frame payload or line treated as one unit; longer lines pass as raw chunks. */
+        public Builder maxFrame(int bytes) {
+            if (bytes < 1 || bytes > 16 << 20) {
+                throw new IllegalArgumentException("max frame must be 1..16777216 bytes, got " + bytes);
+            }
+            this.maxFrame = bytes;
+            return this;
+        }
+
+        public Builder log(Consumer<String> logLine) {
+            this.log = Objects.requireNonNull(logLine);
+            return this;
+        }
+
+        public FaultProxy start() throws IOException {
+            return new FaultProxy(this);
+        }
+    }
+
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverSocket.getLocalSocketAddress();
+    }
+
+    public FaultProxyStats stats() {
+        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), counters.delayed().sum(),
+                counters.lost().sum(), counters.corrupted().sum(), counters.duplicated().sum(), counters.resets().sum());
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            serverSocket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Pair p : open) {
+            p.close("proxy stopped", false);
+        }
+        try {
+            acceptor.join(java.time.Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void acceptLoop() {
+        long number = 0;
+        while (!closed.get()) {
+            Socket client;
+            try {
+                client = serverSocket.accept();
+            } catch (IOException e) {
+                if (closed.get()) {
+                    return;
+                }
+                log.accept("accept failed: " + e.getMessage());
+                continue;
+            }
+            number++;
+            connections.increment();
+            Pair p = new Pair(client, number, random.split(), random.split());
+            open.add(p);
+            Thread.ofVirtual().name("proxy " + number).start(p::run);
+        }
+    }
+
+    /** One client and its upstream connection. */
+    private final class Pair {
+        private final Socket client;
+        private final String label;
+        private final FaultInjector upFaults;
+        private final FaultInjector downFaults;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private final AtomicInteger halfClosed = new AtomicInteger();
+        private volatile Socket server;
+
+        Pair(Socket client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
+            this.client = client;
+            this.label = "#" + number + " " + client.getInetAddress().getHostAddress() + ":" + client.getPort();
+            this.upFaults = new FaultInjector(faults, upRandom);
+            this.downFaults = new FaultInjector(faults, downRandom);
+        }
+
+        void run() {
+            Socket s = new Socket();
+            try {
+                s.connect(upstream, 5000);
+                s.setTcpNoDelay(true);
+                client.setTcpNoDelay(true);
+                server = s;
+            } catch (IOException e) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // never connected
+                }
+                close("upstream " + upstream.getHostString() + ":" + upstream.getPort() + " unreachable: " + e.getMessage(), false);
+                return;
+            }
+            log.accept(label + " connected, upstream " + upstream.getHostString() + ":" + upstream.getPort());
+            Thread.ofVirtual().name(label + " down").start(() -> pump(server, client, direction.down(), downFaults, "down"));
+            pump(client, server, direction.up(), upFaults, "up");
+        }
+
+        private void pump(Socket from, Socket to, boolean faulty, FaultInjector injector, String name) {
+            try {
+                ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && faults.delays(), label + " " + name,
+                        e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true));
+                UnitSplitter splitter = faulty ? new UnitSplitter(maxFrame) : null;
+                InputStream in = from.getInputStream();
+                byte[] buf = new byte[8192];
+                long count = 0;
+                while (true) {
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        if (splitter != null) {
+                            byte[] rest = splitter.drain();
+                            if (rest.length > 0) {
+                                channel.send(rest, 1, System.nanoTime());
+                            }
+                        }
+                        channel.finish(() -> halfClose(to, name));
+                        return;
+                    }
+                    long arrival = System.nanoTime();
+                    if (splitter == null) {
+                        channel.send(buf, 0, n, 1, arrival);
+                    } else {
+                        for (UnitSplitter.Unit u : splitter.feed(buf, 0, n)) {
+                            units.increment();
+                            count++;
+                            FaultInjector.Decision d = injector.decide(u.corruptible());
+                            if (d == FaultInjector.Decision.CLEAN) {
+                                channel.send(u.bytes(), 1, arrival);
+                            } else {
+                                injector.apply(d, u.bytes(), u.lossReplacement(), label + " " + name + " "
+                                        + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + count,
+                                        arrival, channel, counters, log);
+                            }
+                        }
+                    }
+                    channel.flush();
+                }
+            } catch (SocketException e) {
+                close(name + ": " + e.getMessage(), false);
+            } catch (IOException e) {
+                close(name + " failed: " + e.getMessage(), false);
+            }
+        }
+
+        /** Passes an end of stream on; once both directions ended, the pair is done. */
+        private void halfClose(Socket to, String name) {
+            try {
+                to.shutdownOutput();
+            } catch (IOException ignored) {
+                // the other side is gone already
+            }
+            if (halfClosed.incrementAndGet() == 2) {
+                close("both sides closed", false);
+            }
+        }
+
+        void close(String why, boolean rst) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            for (Socket s : new Socket[]{client, server}) {
+                if (s == null) {
+                    continue;
+                }
+                try {
+                    if (rst) {
+                        s.setSoLinger(true, 0);
+                    }
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+            open.remove(this);
+            log.accept(label + " closed: " + why);
+        }
+    }
+}

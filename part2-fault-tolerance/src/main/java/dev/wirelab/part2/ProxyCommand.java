@@ -1,0 +1,118 @@
+package dev.wirelab.part2;
+
+import dev.wirelab.common.FrameCodec;
+import dev.wirelab.common.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code part2 proxy}: a fault-injecting TCP proxy in front of any server, until Ctrl-C. */
+@Command(name = "proxy", mixinStandardHelpOptions = true,
+        description = {"A TCP proxy that injects faults between a client and any server (as toxiproxy does).",
+                "Faults apply to whole frames or lines (raw chunks for other data) in the chosen direction.",
+                "Ctrl-C prints the counters and exits 0."})
+final class ProxyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    FaultOptions faults;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--listen", paramLabel = "PORT", required = true, description = "Port clients connect to.")
+    int listen;
+
+    @Option(names = "--upstream", paramLabel = "HOST:PORT", required = true, description = "The server behind the proxy, e.g. localhost:8080.")
+    String upstream;
+
+    @Option(names = "--direction", paramLabel = "DIR", defaultValue = "both",
+            description = "up: faults on client-to-server bytes; down: server-to-client; both (default: ${DEFAULT-VALUE}).")
+    String direction;
+
+    @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "" + FrameCodec.DEFAULT_MAX_PAYLOAD,
+            description = "Largest line or frame payload treated as one unit (default: ${DEFAULT-VALUE}).")
+    int maxFrame;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        FaultConfig config = faults.config();
+        long seed = faults.seed();
+        FaultProxy.Direction dir = switch (direction.toLowerCase(Locale.ROOT)) {
+            case "up" -> FaultProxy.Direction.UP;
+            case "down" -> FaultProxy.Direction.DOWN;
+            case "both" -> FaultProxy.Direction.BOTH;
+            default -> throw new ParameterException(spec.commandLine(), "--direction must be up, down or both, not '" + direction + "'");
+        };
+        InetSocketAddress up = parseUpstream(upstream);
+        if (listen < 0 || listen > 65535) {
+            throw new ParameterException(spec.commandLine(), "--listen must be a port 0..65535, got " + listen);
+        }
+        if (maxFrame < 1 || maxFrame > 16 << 20) {
+            throw new ParameterException(spec.commandLine(), "--max-frame must be 1..16777216 bytes, got " + maxFrame);
+        }
+        FaultProxy proxy;
+        try {
+            proxy = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).direction(dir)
+                    .seed(seed).maxFrame(maxFrame).log(Log.to(out)).start();
+        } catch (BindException e) {
+            throw new UserError("cannot listen on " + host + ":" + listen + " (" + e.getMessage()
+                    + "): is something else running there? Pick another --listen port");
+        } catch (UnknownHostException e) {
+            throw new UserError("unknown host '" + host + "'", 2);
+        }
+        out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()
+                + " -> " + upstream + ", direction " + dir.name().toLowerCase(Locale.ROOT)
+                + ", faults: " + config.describe() + ", seed " + seed);
+        out.println("Ctrl-C prints the counters and stops");
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            proxy.close();
+            out.println();
+            out.println("stopped: " + proxy.stats().describe());
+            out.flush();
+            Runtime.getRuntime().halt(0);
+        }, "proxy-shutdown"));
+        new CountDownLatch(1).await();
+        return 0;
+    }
+
+    private InetSocketAddress parseUpstream(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new ParameterException(spec.commandLine(), "--upstream must be HOST:PORT, e.g. localhost:8080, not '" + s + "'");
+        }
+        String h = s.substring(0, colon);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 1 || p > 65535) {
+            throw new ParameterException(spec.commandLine(), "--upstream port must be 1..65535 in '" + s + "'");
+        }
+        InetSocketAddress a = new InetSocketAddress(h, p);
+        if (a.isUnresolved()) {
+            throw new UserError("unknown upstream host '" + h + "'", 2);
+        }
+        return a;
+    }
+}
