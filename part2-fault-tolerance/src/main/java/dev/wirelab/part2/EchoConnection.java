@@ -211,6 +211,9 @@ final class EchoConnection implements Runnable {
                     }
                 }
             } catch (FrameFormatException e) {
+                // The decoder reports the error for the whole read: valid frames that came in the
+                // same read before the bad one are neither delivered nor acknowledged, so to the
+                // client they are simply lost, and it retransmits them on its next connection.
                 server.rejected.increment();
                 channel.flush();
                 close("invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing", false);
