@@ -1,0 +1,129 @@
+package dev.wirelab.part1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wirelab.part1.capture.PcapFile;
+import dev.wirelab.part1.net.InspectServer;
+import dev.wirelab.part1.net.ServerLog;
+import dev.wirelab.part1.tls.CertStore;
+import dev.wirelab.part1.tls.TlsContexts;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class CommandsTest {
+
+    static Path fixture(String name) throws URISyntaxException {
+        return Path.of(CommandsTest.class.getResource("/pcap/" + name).toURI());
+    }
+
+    @Test
+    void captureReadListsAFileWithHexDumps() throws Exception {
+        var r = CliRun.run("capture", "--read", fixture("null-midstream-ipv4.pcap").toString(), "--hex");
+        assertEquals(0, r.exit(), r.err());
+        String expected = """
+                  No. Time        Source          Destination     Protocol Length Info
+                    1 0.000000    127.0.0.1       127.0.0.1       TCP          75 54830 → 8080 [PSH, ACK] Seq=1 Ack=1 Win=6380 Len=19 TSval=1617315918 TSecr=3123084692
+                0000   02 00 00 00 45 00 00 47 00 00 40 00 40 06 00 00   ....E..G..@.@...
+                """;
+        assertTrue(r.out().replace(System.lineSeparator(), "\n").startsWith(expected), r.out());
+        assertTrue(r.out().contains("0040   6f 6d 20 43 6c 69 65 6e 74 2e 0a                  om Client.."), r.out());
+    }
+
+    @Test
+    void captureReadFiltersOnThePortAndCounts() throws Exception {
+        var r = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "41813", "--count", "4");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(5, r.out().lines().count(), r.out());
+        var none = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "9");
+        assertEquals(1, none.out().lines().count(), "only the header: " + none.out());
+    }
+
+    @Test
+    void captureReadCanRewriteTheFile(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("copy.pcap");
+        var r = CliRun.run("capture", "--read", fixture("sll2-ipv6.pcap").toString(), "--write", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        PcapFile.Capture back = PcapFile.read(out);
+        assertEquals(276, back.linkTypeCode());
+        assertEquals(8, back.frames().size());
+    }
+
+    @Test
+    void aFileThatIsNotAPcapIsOneLineAndExitOne(@TempDir Path tmp) throws Exception {
+        Path bogus = tmp.resolve("notes.txt");
+        Files.writeString(bogus, "these are not packets, just some text");
+        var r = CliRun.run("capture", "--read", bogus.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("error: " + bogus + " is not a pcap file"), r.err());
+        assertEquals(1, r.err().strip().lines().count());
+        var missing = CliRun.run("capture", "--read", tmp.resolve("nope.pcap").toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().startsWith("error: no such file: "), missing.err());
+    }
+
+    @Test
+    void aTruncatedPcapIsReportedNotThrown(@TempDir Path tmp) throws Exception {
+        byte[] whole = Files.readAllBytes(fixture("ethernet-ipv4.pcap"));
+        Path cut = tmp.resolve("cut.pcap");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 10));
+        var r = CliRun.run("capture", "--read", cut.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("is truncated"), r.err());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        assertEquals(2, CliRun.run("capture", "--port", "70000").exit());
+        assertEquals(2, CliRun.run("capture", "--count", "0").exit());
+        assertEquals(2, CliRun.run("server", "--port", "nope").exit());
+        assertEquals(2, CliRun.run("client", "--port", "0").exit());
+    }
+
+    @Test
+    void theClientSendsItsMessageAndRejectsAForeignCertificate(@TempDir Path tmp) throws Exception {
+        CertStore.Identity id = CertStore.loadOrCreate(tmp.resolve("a"));
+        CertStore.Identity other = CertStore.loadOrCreate(tmp.resolve("b"));
+        StringWriter log = new StringWriter();
+        try (InspectServer server = InspectServer.start("localhost", 0, TlsContexts.server(id),
+                new ServerLog(new PrintWriter(log, true)))) {
+            var ok = CliRun.run("client", "--tls", "--port", String.valueOf(server.port()), "--trust",
+                    id.certFile().toString(), "--message", "hi");
+            assertEquals(0, ok.exit(), ok.err());
+            var bad = CliRun.run("client", "--tls", "--port", String.valueOf(server.port()), "--trust",
+                    other.certFile().toString(), "--message", "hi");
+            assertEquals(1, bad.exit());
+            assertTrue(bad.err().startsWith("error: TLS handshake failed: the server's certificate is not the one trusted in "),
+                    bad.err());
+            assertEquals(1, bad.err().strip().lines().count());
+        }
+    }
+
+    @Test
+    void theServerCommandPrintsItsCertificateAndStops(@TempDir Path tmp) {
+        var r = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.2");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().split("\\R");
+        assertEquals("Created certificate " + tmp.resolve("server.pem"), lines[0]);
+        assertTrue(lines[1].matches("SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}"), lines[1]);
+        assertTrue(lines[2].matches("Listening on localhost:\\d+ \\(TLS 1\\.3\\)"), lines[2]);
+        var again = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.1");
+        assertTrue(again.out().startsWith("Using certificate " + tmp.resolve("server.pem")), again.out());
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitOne() {
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
+            var r = CliRun.run("server", "--host", "127.0.0.1", "--port", String.valueOf(server.port()), "--duration", "0.1");
+            assertEquals(1, r.exit());
+            assertTrue(r.err().startsWith("error: cannot listen on 127.0.0.1:" + server.port()), r.err());
+        }
+    }
+}
