@@ -131,6 +131,7 @@ public final class ResilientClient {
         Connection conn;
         int epoch;
         int connectAttempts;
+        long lastBackoff = start;
         long errorReplies;
         long corruptReplies;
         long timeouts;
@@ -186,7 +187,13 @@ public final class ResilientClient {
             List<SendWindow.Failure> expired = window.expire(now);
             if (!expired.isEmpty()) {
                 timeouts += expired.size();
-                rtt.backoff();
+                // Back off once per loss event, as TCP's single timer does: a message sent before
+                // the last backoff had its timer armed with the older, shorter RTO, so its expiry
+                // is the same event and must not double the RTO again.
+                if (window.latestExpiredSentAt() - lastBackoff >= 0) {
+                    rtt.backoff();
+                    lastBackoff = now;
+                }
                 for (SendWindow.Failure f : expired) {
                     listener.timeout(t(), f, rtt.rtoNanos());
                     if (f instanceof SendWindow.Failure.GaveUp g) {

@@ -89,6 +89,7 @@ public final class SendWindow {
     private long transmissions;
     private long staleAcks;
     private long deliveredBytes;
+    private long latestExpiredSentAt;
     private final Map<Cause, Long> retransmissions = new EnumMap<>(Cause.class);
 
     public SendWindow(List<byte[]> payloads, long firstSeq, int window, int maxAttempts) {
@@ -112,6 +113,11 @@ public final class SendWindow {
         for (Cause c : Cause.values()) {
             retransmissions.put(c, 0L);
         }
+    }
+
+    /** When the most recently sent of the messages returned by the last {@link #expire} call was sent. */
+    public long latestExpiredSentAt() {
+        return latestExpiredSentAt;
     }
 
     /** Everything that should be sent now, oldest first: messages due again, then new ones the window admits. */
@@ -208,6 +214,9 @@ public final class SendWindow {
         for (int i = base; i < nextNew; i++) {
             Msg m = msgs[i];
             if (m.state == State.IN_FLIGHT && now - m.deadline >= 0) {
+                if (out.isEmpty() || m.sentAt - latestExpiredSentAt > 0) {
+                    latestExpiredSentAt = m.sentAt;
+                }
                 out.add(charge(i, Cause.TIMEOUT, "no reply within " + Summary.millis(m.deadline - m.sentAt)));
             }
         }

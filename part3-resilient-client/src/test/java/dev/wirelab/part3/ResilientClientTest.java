@@ -98,6 +98,19 @@ class ResilientClientTest {
     }
 
     @Test
+    void aGoodAckReadTogetherWithACorruptFrameIsStillAccepted() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 2 ? new Action.AckThenGarbage() : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2", "Test3");
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, msgs, trace);
+            assertTrue(s.allDelivered());
+            assertEquals(1, s.corruptReplies(), trace.toString());
+            assertEquals(3, s.transmissions(), "ACK 2 arrived intact before the garbage and needs no resend\n" + trace);
+            assertEquals(1, s.reconnects(), "the stream broke, so the client reconnected");
+        }
+    }
+
+    @Test
     void aCorruptedLengthFieldIsDetectedWhenTheTimerExpires() throws IOException {
         // byte 11 is the low byte of the length field: the reply now claims 250 bytes that never come
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 1 ? new Action.Corrupt(11) : ScriptedServer.ACK)) {
@@ -160,7 +173,8 @@ class ResilientClientTest {
             Summary s = run(server, 4, msgs, trace);
             assertTrue(s.allDelivered());
             assertEquals(20, s.transmissions(), trace.toString());
-            assertEquals(20, s.staleAcks());
+            // the second copy of the last ACK may arrive after the client is done and has closed
+            assertTrue(s.staleAcks() == 19 || s.staleAcks() == 20, "stale ACKs: " + s.staleAcks());
             assertDeliveredOnceEach(server, msgs);
         }
     }

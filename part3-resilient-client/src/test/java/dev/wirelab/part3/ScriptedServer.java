@@ -44,6 +44,9 @@ final class ScriptedServer implements AutoCloseable {
         /** Send this frame first, then the ACK. */
         record Before(Frame extra) implements Action { }
 
+        /** Send the ACK and, in the same write, a copy of it with one byte inverted. */
+        record AckThenGarbage() implements Action { }
+
         /** Hold the reply back until the next DATA arrives, then send it before that one's reply. */
         record Late() implements Action { }
     }
@@ -158,6 +161,12 @@ final class ScriptedServer implements AutoCloseable {
                             out.write(ack);
                         }
                         case Action.Late l -> held = ack;
+                        case Action.AckThenGarbage g -> {
+                            byte[] both = java.util.Arrays.copyOf(ack, ack.length * 2);
+                            System.arraycopy(ack, 0, both, ack.length, ack.length);
+                            both[ack.length + 13] ^= (byte) 0xFF;
+                            out.write(both);
+                        }
                     }
                     out.flush();
                 }

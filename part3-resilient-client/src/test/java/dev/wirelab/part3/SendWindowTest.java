@@ -137,6 +137,16 @@ class SendWindowTest {
     }
 
     @Test
+    void expiryReportsWhenTheNewestExpiredMessageWasSentSoTheClientBacksOffOncePerEvent() {
+        SendWindow w = new SendWindow(messages(3), 1, 3, 5);
+        w.sent(1, 0, 100);
+        w.sent(2, 30, 130);
+        w.sent(3, 60, 1000);
+        w.expire(130);
+        assertEquals(30, w.latestExpiredSentAt());
+    }
+
+    @Test
     void aMessageIsGivenUpAfterMaxAttemptsFailures() {
         SendWindow w = new SendWindow(messages(2), 1, 1, 3);
         long now = 0;

@@ -1,0 +1,166 @@
+package dev.wirelab.part3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wirelab.common.Cli;
+import dev.wirelab.part2.Delivery;
+import dev.wirelab.part2.EchoServer;
+import dev.wirelab.part2.FaultConfig;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The picocli commands as a user runs them, output captured. */
+@Timeout(60)
+class CommandsTest {
+
+    record Run(int exit, String out, String err) { }
+
+    private static Run run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Cli.commandLine(command);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static Run part3(String... args) {
+        return run(new Part3(), args);
+    }
+
+    @Test
+    void clientSendsTheGivenMessagesAndPrintsTheTraceAndSummary() throws IOException {
+        List<Delivery> got = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withLoss(0.5)).seed(5).onDelivery(got::add).start()) {
+            Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
+                    "--message", "Test1", "--message", "Test2", "--message", "Test3", "--client-id", "alice", "--trace");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().contains("--> HELLO      client id \"alice\""), r.out());
+            assertTrue(r.out().contains("<-- ERROR"), r.out());
+            assertTrue(r.out().contains("delivered        3"), r.out());
+            assertEquals(List.of("Test1", "Test2", "Test3"),
+                    got.stream().map(d -> new String(d.payload(), StandardCharsets.UTF_8)).toList());
+            assertTrue(got.stream().allMatch(d -> d.clientId().equals("alice")));
+        }
+    }
+
+    @Test
+    void jsonSummaryIsOneObjectWithTheRequiredFields() throws IOException {
+        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withCorrupt(0.2)).seed(9).start()) {
+            Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
+                    "--count", "50", "--size", "20", "--window", "4", "--json");
+            assertEquals(0, r.exit(), r.err());
+            String json = r.out().strip();
+            assertEquals(1, json.lines().count(), json);
+            assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+            assertEquals(50, number(json, "delivered"));
+            assertEquals(0, number(json, "failed"));
+            assertTrue(number(json, "retransmissions") > 0, json);
+            assertTrue(number(json, "reconnects") > 0, json);
+            assertTrue(number(json, "elapsed_ms") > 0, json);
+        }
+    }
+
+    @Test
+    void messagesComeFromStdinWhenNoneAreGiven() throws IOException {
+        List<Delivery> got = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(got::add).start()) {
+            ClientCommand cmd = new ClientCommand();
+            cmd.stdin = new ByteArrayInputStream("first line\nsecond\n".getBytes(StandardCharsets.UTF_8));
+            Run r = run(cmd, "--port", String.valueOf(server.port()), "--host", "127.0.0.1");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(2, got.size());
+            assertArrayEquals("second".getBytes(StandardCharsets.UTF_8), got.get(1).payload());
+        }
+    }
+
+    @Test
+    void anUndeliverableMessageExitsOneInBoundedTimeNamingIt() throws IOException {
+        // The server accepts payloads of at most 64 bytes: the 200-byte message makes it close the
+        // connection every time, whatever the client does.
+        try (EchoServer server = EchoServer.builder().maxFrame(64).start()) {
+            long start = System.nanoTime();
+            Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
+                    "--message", "short", "--message", "x".repeat(200), "--message", "after",
+                    "--max-attempts", "3", "--timeout", "300");
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(1, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("1 of 3 messages not delivered"), r.err());
+            assertTrue(r.err().contains("seq 2 \"xxxxxxxxxxxxxxxxxxxxxxxx\"... after 3 transmissions"), r.err());
+            assertTrue(r.out().contains("delivered        2"), r.out());
+            assertTrue(elapsedMs < 30_000, "gave up after " + elapsedMs + " ms");
+        }
+    }
+
+    @Test
+    void anUnreachableServerExitsOne() throws IOException {
+        int port;
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = ss.getLocalPort();
+        }
+        Run r = part3("client", "--port", String.valueOf(port), "--host", "127.0.0.1", "--message", "hello",
+                "--max-attempts", "2", "--min-timeout", "10", "--timeout", "50");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("seq 1 \"hello\""), r.err());
+        assertTrue(r.err().contains("could not talk to 127.0.0.1:" + port), r.err());
+    }
+
+    @Test
+    void badArgumentsAreAUsageErrorOnOneLine() {
+        Run r = part3("client", "--window", "0", "--message", "x");
+        assertEquals(2, r.exit());
+        assertEquals("error: --window must be 1..4096, got 0", r.err().strip());
+        Run size = part3("client", "--count", "3", "--size", "70000");
+        assertEquals(2, size.exit());
+        assertEquals(1, size.err().strip().lines().count(), size.err());
+        Run loss = part3("experiment", "--loss", "1.5");
+        assertEquals(2, loss.exit());
+        assertTrue(loss.err().startsWith("error: --loss values"), loss.err());
+    }
+
+    @Test
+    void experimentPrintsProgressATableAndDrawsAPng(@TempDir Path dir) throws IOException {
+        Path png = dir.resolve("sweep.png");
+        Run r = part3("experiment", "--loss", "0,0.3", "--window", "1,4", "--count", "40", "--chart", png.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("[4/4] loss 0.30, corrupt 0.00, window 4: 40/40 delivered"), r.out());
+        assertTrue(r.out().contains("| loss | corrupt | delay | window |"), r.out());
+        assertEquals(4, r.out().lines().filter(l -> l.matches("\\| 0\\.[03]0 \\| 0\\.00 \\| 0 ms \\| [14] \\| 40/40 \\| yes \\|.*")).count(), r.out());
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head, "a PNG file");
+    }
+
+    @Test
+    void demoShowsThePlainClientFooledAndTheResilientClientDeliveringAll() {
+        Run r = part3("demo");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("WRONG, and the plain client cannot tell"), r.out());
+        assertTrue(r.out().contains("8 of 8 delivered; the server's handler got each message exactly once, intact."), r.out());
+        assertTrue(r.out().contains("<-- ERROR"), r.out());
+        assertTrue(r.out().contains("!!  corrupt"), r.out());
+    }
+
+    private static double number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(-?[0-9.]+)").matcher(json);
+        assertTrue(m.find(), field + " missing in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+}
