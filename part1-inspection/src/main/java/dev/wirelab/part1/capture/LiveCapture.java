@@ -74,9 +74,12 @@ public final class LiveCapture implements AutoCloseable {
             h = new PcapHandle.Builder(name)
                     .snaplen(PcapFile.SNAPLEN)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
+                    // Not immediate mode: on Linux that switches libpcap to TPACKET_V2, whose ring has
+                    // one snaplen-sized slot per packet (a 32 MiB buffer = 128 slots), and it drops
+                    // under load. TPACKET_V3 packs packets into blocks handed over within the timeout.
                     .timeoutMillis(10)
                     .bufferSize(bufferBytes)
-                    .immediateMode(true)
+                    .immediateMode(false)
                     .build();
         } catch (PcapNativeException e) {
             String msg = String.valueOf(e.getMessage());
