@@ -63,7 +63,7 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Upper bound of the adaptive timeout and its backoff (default: ${DEFAULT-VALUE}).")
     long maxTimeoutMs;
 
-    @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "8",
+    @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "15",
             description = "Failed transmissions after which a message is given up (default: ${DEFAULT-VALUE}).")
     int maxAttempts;
 

@@ -27,6 +27,8 @@ public interface ClientListener {
 
     default void timeout(long t, SendWindow.Failure outcome, long rtoNanos) { }
 
+    default void overtaken(long t, SendWindow.Failure outcome) { }
+
     default void corrupt(long t, String detail) { }
 
     default void connectionLost(long t, String detail) { }

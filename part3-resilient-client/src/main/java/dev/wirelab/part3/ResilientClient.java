@@ -54,11 +54,11 @@ public final class ResilientClient {
         /**
          * Defaults: a random client id, 1 s initial RTO (RFC 6298), RTO bounds 100 ms (Linux uses 200 ms;
          * below ~40 ms Nagle plus delayed ACKs on the server's side cause spurious timeouts) to 10 s,
-         * 8 attempts, stop-and-wait.
+         * 15 attempts (Linux's tcp_retries2), stop-and-wait.
          */
         public static Config to(String host, int port) {
             return new Config(host, port, randomClientId(), Duration.ofSeconds(1), Duration.ofMillis(100),
-                    Duration.ofSeconds(10), 8, 1, 0.25, FrameCodec.DEFAULT_MAX_PAYLOAD, Duration.ofSeconds(5));
+                    Duration.ofSeconds(10), 15, 1, 0.25, FrameCodec.DEFAULT_MAX_PAYLOAD, Duration.ofSeconds(5));
         }
 
         public Config withClientId(String id) {
@@ -265,6 +265,12 @@ public final class ResilientClient {
                                 addSample(a.rttNanos());
                             }
                             listener.ack(t(), a.seq(), a.rttNanos(), rtt.rtoNanos(), a.transmissions());
+                            for (SendWindow.Failure lost : a.overtaken()) {
+                                listener.overtaken(t(), lost);
+                                if (lost instanceof SendWindow.Failure.GaveUp g) {
+                                    listener.gaveUp(t(), g);
+                                }
+                            }
                         }
                         case SendWindow.AckOutcome.Stale s -> listener.staleAck(t(), s.seq(), s.why());
                         case SendWindow.AckOutcome.Mismatch m -> {

@@ -34,8 +34,11 @@ public final class SendWindow {
 
     /** What an ACK turned out to be. */
     public sealed interface AckOutcome {
-        /** The ACK the message was waiting for; {@code rttNanos} is -1 when Karn's rule forbids a sample. */
-        record Accepted(long seq, long rttNanos, int transmissions) implements AckOutcome { }
+        /**
+         * The ACK the message was waiting for; {@code rttNanos} is -1 when Karn's rule forbids a
+         * sample. {@code overtaken} lists the messages this ACK proved lost (fast retransmit).
+         */
+        record Accepted(long seq, long rttNanos, int transmissions, List<Failure> overtaken) implements AckOutcome { }
 
         /** For a message already finished or never sent: a duplicate or late ACK, to be ignored. */
         record Stale(long seq, String why) implements AckOutcome { }
@@ -69,6 +72,7 @@ public final class SendWindow {
         int failedAttempts;
         long sentAt;
         long deadline;
+        int laterAcks;
         Cause pendingCause;
         String problem = "";
 
@@ -77,6 +81,9 @@ public final class SendWindow {
             this.payload = payload;
         }
     }
+
+    /** ACKs for later messages after which an unanswered message counts as lost. */
+    public static final int FAST_RETRANSMIT_THRESHOLD = 3;
 
     private final Msg[] msgs;
     private final long firstSeq;
@@ -154,6 +161,7 @@ public final class SendWindow {
         m.transmissions++;
         m.sentAt = now;
         m.deadline = deadline;
+        m.laterAcks = 0;
         m.pendingCause = null;
         transmissions++;
     }
@@ -187,12 +195,33 @@ public final class SendWindow {
         }
         // DUE: the ACK of an earlier transmission arrived before the resend went out; it proves
         // delivery all the same, so the resend is skipped.
-        long rtt = m.state == State.IN_FLIGHT && m.transmissions == 1 ? now - m.sentAt : -1;
+        boolean wasInFlight = m.state == State.IN_FLIGHT;
+        long rtt = wasInFlight && m.transmissions == 1 ? now - m.sentAt : -1;
         m.state = State.ACKED;
         delivered++;
         deliveredBytes += m.payload.length;
+        List<Failure> overtaken = wasInFlight ? overtakenBy(m) : List.of();
         finish(i);
-        return new AckOutcome.Accepted(seq, rtt, m.transmissions);
+        return new AckOutcome.Accepted(seq, rtt, m.transmissions, overtaken);
+    }
+
+    /**
+     * Messages sent before {@code acked} and still unanswered have been overtaken by one more ACK.
+     * The server replies in order, so after {@link #FAST_RETRANSMIT_THRESHOLD} of them the reply is
+     * surely lost. Three, as in TCP, leaves room for a reply merely late.
+     */
+    private List<Failure> overtakenBy(Msg acked) {
+        List<Failure> out = List.of();
+        for (int k = base; k < nextNew; k++) {
+            Msg m = msgs[k];
+            if (m.state == State.IN_FLIGHT && m.sentAt - acked.sentAt < 0 && ++m.laterAcks >= FAST_RETRANSMIT_THRESHOLD) {
+                if (out.isEmpty()) {
+                    out = new ArrayList<>();
+                }
+                out.add(charge(k, Cause.FAST_RETRANSMIT, FAST_RETRANSMIT_THRESHOLD + " later messages were acknowledged first"));
+            }
+        }
+        return out;
     }
 
     /** The server answered ERROR for {@code seq}: that transmission failed. */

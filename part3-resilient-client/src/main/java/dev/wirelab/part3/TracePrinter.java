@@ -77,6 +77,13 @@ public final class TracePrinter implements ClientListener {
     }
 
     @Override
+    public void overtaken(long t, SendWindow.Failure outcome) {
+        line(t, "!! ", "overtaken", "DATA " + outcome.seq() + ": " + SendWindow.FAST_RETRANSMIT_THRESHOLD
+                + " later messages were acknowledged first, its reply is lost -> "
+                + (outcome instanceof SendWindow.Failure.GaveUp ? "give up" : "resend now (fast retransmit)"));
+    }
+
+    @Override
     public void corrupt(long t, String detail) {
         line(t, "!! ", "corrupt", detail + " -> drop the connection, reconnect, resend");
     }

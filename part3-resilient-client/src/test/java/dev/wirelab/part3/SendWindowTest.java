@@ -147,6 +147,21 @@ class SendWindowTest {
     }
 
     @Test
+    void threeLaterAcksMarkAnUnansweredMessageLostWithoutWaitingForItsTimer() {
+        SendWindow w = new SendWindow(messages(5), 1, 5, 5);
+        for (int i = 1; i <= 5; i++) {
+            w.sent(i, i, 1000);
+        }
+        assertEquals(List.of(), ((AckOutcome.Accepted) w.onAck(2, m(2), 10)).overtaken());
+        assertEquals(List.of(), ((AckOutcome.Accepted) w.onAck(3, m(3), 11)).overtaken());
+        AckOutcome.Accepted third = (AckOutcome.Accepted) w.onAck(4, m(4), 12);
+        assertEquals(List.of(1L), third.overtaken().stream().map(Failure::seq).toList());
+        assertEquals(State.DUE, w.state(1));
+        assertEquals(Cause.FAST_RETRANSMIT, w.due().get(0).cause());
+        assertEquals(State.IN_FLIGHT, w.state(5), "seq 5 was sent after seq 4: not overtaken");
+    }
+
+    @Test
     void aMessageIsGivenUpAfterMaxAttemptsFailures() {
         SendWindow w = new SendWindow(messages(2), 1, 1, 3);
         long now = 0;
