@@ -31,9 +31,11 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--interface", description = "Interface to capture on (default: this OS's loopback).")
     String iface;
 
-    @Option(names = "--port", defaultValue = "8080",
-            description = "Only packets to or from this port (default: ${DEFAULT-VALUE}; 0 = all packets).")
-    int port;
+    @Option(names = "--port",
+            description = "Only packets to or from this port (0 = all; default: 8080 when capturing, all with --read).")
+    Integer portOption;
+
+    private int port;
 
     @Option(names = "--count", description = "Stop after this many packets.")
     Integer count;
@@ -52,6 +54,7 @@ public final class CaptureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        port = portOption != null ? portOption : read != null ? 0 : 8080;
         if (port < 0 || port > 65535) {
             throw new UserError("--port must be 0..65535, got " + port, Cli.USAGE);
         }

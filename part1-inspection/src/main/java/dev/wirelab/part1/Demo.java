@@ -177,6 +177,14 @@ public final class Demo {
                     o.flush();
                     s.shutdownOutput();
                     gone.await(5, TimeUnit.SECONDS);
+                    // Read what the server still sent (TLS 1.3 session tickets) until it closes:
+                    // closing with unread data would end the capture with a reset instead of FINs.
+                    s.setSoTimeout(2_000);
+                    try {
+                        s.getInputStream().readAllBytes();
+                    } catch (IOException ignored) {
+                        // a timeout or reset here only changes how the capture ends
+                    }
                 }
                 if (cap != null) {
                     cap.awaitQuiet(150, 2_000);
