@@ -28,25 +28,25 @@ public final class CaptureCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--interface", description = "Interface to capture on (default: this OS's loopback).")
+    @Option(names = "--interface", paramLabel = "IF", description = "Interface to capture on (default: this OS's loopback).")
     String iface;
 
-    @Option(names = "--port",
+    @Option(names = "--port", paramLabel = "PORT",
             description = "Only packets to or from this port (0 = all; default: 8080 when capturing, all with --read).")
     Integer portOption;
 
     private int port;
 
-    @Option(names = "--count", description = "Stop after this many packets.")
+    @Option(names = "--count", paramLabel = "N", description = "Stop after this many packets.")
     Integer count;
 
-    @Option(names = "--duration", description = "Stop after this many seconds (default: until Ctrl-C or --count).")
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this many seconds (default: until Ctrl-C or --count).")
     Double duration;
 
-    @Option(names = "--write", description = "Also save the packets to this classic .pcap file (for Wireshark, tshark -r).")
+    @Option(names = "--write", paramLabel = "FILE.pcap", description = "Also save the packets to this classic .pcap file (for Wireshark, tshark -r).")
     Path write;
 
-    @Option(names = "--read", description = "List the packets of this .pcap file instead of capturing.")
+    @Option(names = "--read", paramLabel = "FILE.pcap", description = "List the packets of this .pcap file instead of capturing.")
     Path read;
 
     @Option(names = "--hex", description = "Show each frame's hex + ASCII dump under its row.")

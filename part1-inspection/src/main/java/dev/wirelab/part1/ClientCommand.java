@@ -23,19 +23,19 @@ public final class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--tls", description = "Connect with TLS 1.3.")
     boolean tls;
 
-    @Option(names = "--trust", description = "The one certificate to trust (default: ~/.wirelab/tls/server.pem).")
+    @Option(names = "--trust", paramLabel = "FILE", description = "The one certificate to trust (default: ~/.wirelab/tls/server.pem).")
     Path trust;
 
-    @Option(names = "--message", description = "Send this line instead of reading stdin.")
+    @Option(names = "--message", paramLabel = "TEXT", description = "Send this line instead of reading stdin.")
     String message;
 
     /** Replaced by tests; the real command reads the process's stdin. */

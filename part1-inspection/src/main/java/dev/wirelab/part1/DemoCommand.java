@@ -19,13 +19,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--secret", defaultValue = Demo.DEFAULT_SECRET, description = "Text to send (default: a fake login line).")
+    @Option(names = "--secret", paramLabel = "TEXT", defaultValue = Demo.DEFAULT_SECRET, description = "Text to send (default: a fake login line).")
     String secret;
 
-    @Option(names = "--out", defaultValue = "wirelab-captures", description = "Folder for plain.pcap and tls.pcap (default: ./${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "wirelab-captures", description = "Folder for plain.pcap and tls.pcap (default: ./${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--cert-dir", description = "Certificate folder of the TLS server (default: ~/.wirelab/tls).")
+    @Option(names = "--cert-dir", paramLabel = "DIR", description = "Certificate folder of the TLS server (default: ~/.wirelab/tls).")
     Path certDir;
 
     @Override

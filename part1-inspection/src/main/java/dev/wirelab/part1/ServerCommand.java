@@ -23,19 +23,19 @@ public final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
     @Option(names = "--tls", description = "Serve TLS 1.3 instead of plain TCP.")
     boolean tls;
 
-    @Option(names = "--cert-dir", description = "Where the certificate and key live (default: ~/.wirelab/tls).")
+    @Option(names = "--cert-dir", paramLabel = "DIR", description = "Where the certificate and key live (default: ~/.wirelab/tls).")
     Path certDir;
 
-    @Option(names = "--duration", description = "Stop after this many seconds (default: run until Ctrl-C).")
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this many seconds (default: run until Ctrl-C).")
     Double duration;
 
     @Override
