@@ -2,6 +2,7 @@ package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
 import dev.wirelab.part1.net.NetClient;
+import dev.wirelab.part1.net.TextOutputStream;
 import dev.wirelab.part1.tls.CertStore;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -40,7 +41,6 @@ public final class ClientCommand implements Callable<Integer> {
 
     /** Replaced by tests; the real command reads the process's stdin. */
     InputStream stdin = System.in;
-    OutputStream stdout = System.out;
 
     @Override
     public Integer call() throws Exception {
@@ -57,8 +57,9 @@ public final class ClientCommand implements Callable<Integer> {
         InputStream in = message != null
                 ? new ByteArrayInputStream((message + "\n").getBytes(StandardCharsets.UTF_8))
                 : stdin;
-        spec.commandLine().getOut().flush();
-        NetClient.relay(s, in, stdout, 2_000);
+        OutputStream replies = new TextOutputStream(spec.commandLine().getOut());
+        NetClient.relay(s, in, replies, 2_000);
+        replies.flush();
         return Cli.OK;
     }
 }

@@ -109,6 +109,28 @@ class CommandsTest {
     }
 
     @Test
+    void theClientPrintsWhatTheServerSendsBack() throws Exception {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            var reply = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (java.net.Socket s = ss.accept()) {
+                    // "é" split over two writes: the client must still print it whole.
+                    s.getOutputStream().write(new byte[]{'c', 'a', 'f', (byte) 0xc3});
+                    s.getOutputStream().flush();
+                    s.getOutputStream().write(new byte[]{(byte) 0xa9, '\n'});
+                    s.getInputStream().readAllBytes();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            var r = CliRun.run("client", "--host", "127.0.0.1", "--port", String.valueOf(ss.getLocalPort()),
+                    "--message", "hi");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("café\n", r.out());
+            reply.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void theServerCommandPrintsItsCertificateAndStops(@TempDir Path tmp) {
         var r = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.2");
         assertEquals(0, r.exit(), r.err());
