@@ -175,8 +175,18 @@ final class EchoConnection implements Runnable {
         String why = "line longer than " + server.maxFrame() + " bytes (" + length + "+ without a newline), closing";
         try {
             socket.getOutputStream().write(("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII));
+            // Closing with unread input would send an RST that can destroy the error line before
+            // the client reads it: send FIN after it, and discard (a bounded amount of) what the
+            // client is still sending.
+            socket.shutdownOutput();
+            socket.setSoTimeout(1000);
+            InputStream in = socket.getInputStream();
+            byte[] sink = new byte[8192];
+            for (int total = 0, n; total < (1 << 20) && (n = in.read(sink)) >= 0; total += n) {
+                // discard
+            }
         } catch (IOException ignored) {
-            // the client is gone already; the close below says why we closed
+            // the client is gone or keeps sending; the close below says why we closed
         }
         close(why, false);
         return false;

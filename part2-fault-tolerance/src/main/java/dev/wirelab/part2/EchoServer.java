@@ -225,7 +225,7 @@ public final class EchoServer implements AutoCloseable {
                 c.abortFromServer();
                 return;
             }
-            Thread.ofVirtual().name("echo " + number).start(c);
+            Thread.ofPlatform().daemon().stackSize(256 * 1024).name("echo " + number).start(c);
         }
     }
 

@@ -85,7 +85,10 @@ final class FaultInjector {
     void apply(Decision d, byte[] reply, byte[] lossReplacement, String what, long arrival, ReplyChannel channel,
                Counters counters, Consumer<String> log) throws IOException {
         long due = arrival + d.delayNanos();
+        Runnable sent = null;
         if (d.delayNanos() > 0) {
+            sent = () -> log.accept(what + ": sent " + String.format(Locale.ROOT, "%.3f",
+                    (System.nanoTime() - arrival) / 1e9) + " s after its request arrived");
             counters.delayed().increment();
             log.accept(what + ": delay, leaves " + String.format(Locale.ROOT, "%.3f", d.delayNanos() / 1e9)
                     + " s after its request arrived");
@@ -100,7 +103,7 @@ final class FaultInjector {
             counters.lost().increment();
             if (config.lossMode() == LossMode.REPLACE) {
                 log.accept(what + ": loss, replaced by \"Packet Loss\"");
-                channel.send(lossReplacement, 1, due);
+                channel.send(lossReplacement, 0, lossReplacement.length, 1, due, sent);
             } else {
                 log.accept(what + ": loss, dropped");
             }
@@ -117,6 +120,6 @@ final class FaultInjector {
             counters.duplicated().increment();
             log.accept(what + ": duplicate, sent twice");
         }
-        channel.send(out, d.duplicate() ? 2 : 1, due);
+        channel.send(out, 0, out.length, d.duplicate() ? 2 : 1, due, sent);
     }
 }

@@ -28,7 +28,7 @@ final class ReplyChannel {
     private sealed interface Item permits Send, Reset, Finish {
     }
 
-    private record Send(long due, byte[] bytes, int copies, int permits) implements Item {
+    private record Send(long due, byte[] bytes, int copies, int permits, Runnable afterWrite) implements Item {
     }
 
     private record Reset(long due) implements Item {
@@ -74,6 +74,11 @@ final class ReplyChannel {
 
     /** Queues {@code copies} copies of a reply (a slice of {@code bytes}) to leave at {@code due} (System.nanoTime). */
     void send(byte[] bytes, int off, int len, int copies, long due) throws IOException {
+        send(bytes, off, len, copies, due, null);
+    }
+
+    /** As {@link #send(byte[], int, int, int, long)}; {@code afterWrite} runs once a delayed reply has left. */
+    void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
         if (!delayed) {
             for (int i = 0; i < copies; i++) {
                 append(bytes, off, len);
@@ -86,7 +91,7 @@ final class ReplyChannel {
         byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
         int permits = Math.min(MAX_PENDING_BYTES, Math.max(1, len * copies));
         acquire(permits);
-        queue.add(new Send(due, copy, copies, permits));
+        queue.add(new Send(due, copy, copies, permits, afterWrite));
     }
 
     void send(byte[] bytes, int copies, long due) throws IOException {
@@ -165,6 +170,9 @@ final class ReplyChannel {
                             out.write(s.bytes());
                         }
                         budget.release(s.permits());
+                        if (s.afterWrite() != null) {
+                            s.afterWrite().run();
+                        }
                     }
                     case Reset r -> {
                         waitUntil(r.due());
