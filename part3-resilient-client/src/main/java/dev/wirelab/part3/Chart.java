@@ -26,6 +26,8 @@ final class Chart {
         // No display needed: charts are drawn into an image in memory (CI and SSH sessions have no X server).
         System.setProperty("java.awt.headless", "true");
         XYChart goodput = chart("Goodput", "messages delivered per second");
+        // goodput falls with loss: the upper right corner is free for the legend
+        goodput.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         XYChart transmissions = chart("Cost of faults", "transmissions per delivered message");
         Map<String, List<Experiment.Result>> series = new LinkedHashMap<>();
         boolean manyCorrupt = results.stream().map(r -> r.faults().corrupt()).distinct().count() > 1;
@@ -44,7 +46,7 @@ final class Chart {
             }
         }
         if (!ideal.isEmpty()) {
-            XYSeries min = transmissions.addSeries("minimum 1/(1-p)", ideal.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+            XYSeries min = transmissions.addSeries("expected minimum 1/(1-p)", ideal.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
                     ideal.values().stream().mapToDouble(Double::doubleValue).toArray());
             min.setMarker(SeriesMarkers.NONE);
             min.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,

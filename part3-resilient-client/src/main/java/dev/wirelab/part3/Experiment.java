@@ -76,7 +76,7 @@ public final class Experiment {
     /** The experiment's table in Markdown. */
     public static String table(List<Result> results) {
         StringBuilder b = new StringBuilder();
-        b.append("| loss | corrupt | delay | window | delivered | once at server | transmissions/msg | ideal 1/P(reply ok) | reconnects | elapsed | goodput (msg/s) |\n");
+        b.append("| loss | corrupt | delay | window | delivered | once at server | transmissions/msg | expected 1/P(reply ok) | reconnects | elapsed | goodput (msg/s) |\n");
         b.append("|-----:|--------:|------:|-------:|----------:|:--------------:|------------------:|--------------------:|-----------:|--------:|----------------:|\n");
         for (Result r : results) {
             Summary s = r.summary();

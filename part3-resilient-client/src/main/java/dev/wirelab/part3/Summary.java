@@ -48,7 +48,8 @@ public record Summary(int messages, int delivered, List<SendWindow.Failed> faile
         row(b, "messages", String.valueOf(messages));
         row(b, "delivered", String.valueOf(delivered));
         row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedSeqs() + ")");
-        row(b, "transmissions", transmissions + String.format(Locale.ROOT, " (%.3f per delivered message)", transmissionsPerMessage()));
+        row(b, "transmissions", transmissions + (delivered == 0 ? " (nothing delivered)"
+                : String.format(Locale.ROOT, " (%.3f per delivered message)", transmissionsPerMessage())));
         StringBuilder causes = new StringBuilder();
         for (Cause c : Cause.values()) {
             causes.append(causes.isEmpty() ? "" : ", ").append(c.label()).append(' ').append(retransmissions.get(c));
