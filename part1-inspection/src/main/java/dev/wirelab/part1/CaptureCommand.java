@@ -49,6 +49,9 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--read", paramLabel = "FILE.pcap", description = "List the packets of this .pcap file instead of capturing.")
     Path read;
 
+    @Option(names = "--quiet", description = "Do not list packets, only count them (with --write: like tcpdump -w).")
+    boolean quiet;
+
     @Option(names = "--hex", description = "Show each frame's hex + ASCII dump under its row.")
     boolean hex;
 
@@ -119,13 +122,13 @@ public final class CaptureCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String filter = port == 0 ? null : "port " + port;
-        try (LiveCapture cap = LiveCapture.open(iface, filter, 16 * 1024 * 1024)) {
+        try (LiveCapture cap = LiveCapture.open(iface, filter, 32 * 1024 * 1024)) {
             LinkType link = cap.linkType();
             if (link == null) {
                 throw new UserError(cap.interfaceName() + " has link type " + cap.linkTypeCode()
                         + ", which this tool does not decode; capture on the loopback interface or another Ethernet one");
             }
-            PacketList list = new PacketList(link);
+            PacketList list = new PacketList(link, false);
             PcapFile.Writer writer = write != null ? new PcapFile.Writer(write, link.code()) : null;
             CountDownLatch done = new CountDownLatch(1);
             AtomicInteger seen = new AtomicInteger();
@@ -134,22 +137,38 @@ public final class CaptureCommand implements Callable<Integer> {
                     + (count != null ? " or after " + count + " packets" : "")
                     + (duration != null ? " or after " + duration + " s" : ""));
             err.flush();
-            out.println(PacketList.header());
-            out.flush();
+            if (!quiet) {
+                out.println(PacketList.header());
+                out.flush();
+            }
             cap.start(f -> {
                 int n = seen.incrementAndGet();
                 if (count != null && n > count) {
                     return;
                 }
-                synchronized (out) {
-                    print(out, list.add(f));
-                    out.flush();
+                if (!quiet) {
+                    synchronized (out) {
+                        print(out, list.add(f));
+                    }
                 }
                 if (writer != null) {
                     writer.write(f);
                 }
                 if (count != null && n >= count) {
                     done.countDown();
+                }
+            });
+            // Flushing per packet would cost a write() each; a tenth of a second is still "live".
+            Thread flusher = Thread.ofVirtual().start(() -> {
+                while (done.getCount() > 0) {
+                    try {
+                        done.await(100, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    synchronized (out) {
+                        out.flush();
+                    }
                 }
             });
             CountDownLatch finished = new CountDownLatch(1);
@@ -171,7 +190,16 @@ public final class CaptureCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            done.countDown();
             LiveCapture.Stats stats = cap.stop();
+            try {
+                flusher.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (out) {
+                out.flush();
+            }
             if (writer != null) {
                 writer.close();
             }

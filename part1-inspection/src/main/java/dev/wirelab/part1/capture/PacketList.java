@@ -4,7 +4,6 @@ import dev.wirelab.part1.capture.PacketDecoder.Decoded;
 import dev.wirelab.part1.capture.PacketDecoder.Tcp;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,14 +25,36 @@ public final class PacketList {
         }
     }
 
-    private final LinkType link;
-    private final List<Row> rows = new ArrayList<>();
-    private final Map<String, Direction> directions = new HashMap<>();
-    private final Map<String, Conversation> conversations = new HashMap<>();
-    private long firstNanos = Long.MIN_VALUE;
+    /** TCP state is kept for this many conversations at most, so a long live capture stays bounded. */
+    static final int MAX_TRACKED = 4096;
 
+    private final LinkType link;
+    private final boolean keepRows;
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Direction> directions = bounded(2 * MAX_TRACKED);
+    private final Map<String, Conversation> conversations = bounded(MAX_TRACKED);
+    private long firstNanos = Long.MIN_VALUE;
+    private int count;
+
+    /** A list that keeps its rows (for files and the demo). */
     public PacketList(LinkType link) {
+        this(link, true);
+    }
+
+    /** {@code keepRows = false} for a live capture that only prints: memory then stays bounded. */
+    public PacketList(LinkType link, boolean keepRows) {
         this.link = link;
+        this.keepRows = keepRows;
+    }
+
+    private static <V> Map<String, V> bounded(int max) {
+        // Access order: the conversations not seen for longest are forgotten first.
+        return new java.util.LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > max;
+            }
+        };
     }
 
     public LinkType linkType() {
@@ -50,9 +71,34 @@ public final class PacketList {
                 "Protocol", "Length", "Info");
     }
 
+    /** Same layout as {@link #header()}; built by hand because String.format is slow at 100k rows/s. */
     public static String format(Row r) {
-        return String.format("%5d %-11s %-15s %-15s %-8s %6d %s", r.number(), String.format("%.6f", r.time()),
-                r.source(), r.destination(), r.protocol(), r.length(), r.info());
+        StringBuilder sb = new StringBuilder(160);
+        padLeft(sb, Integer.toString(r.number()), 5).append(' ');
+        long micros = Math.round(r.time() * 1e6);
+        String time;
+        if (micros >= 0) {
+            String frac = Long.toString(micros % 1_000_000);
+            time = micros / 1_000_000 + "." + "0".repeat(6 - frac.length()) + frac;
+        } else {
+            time = String.format(java.util.Locale.ROOT, "%.6f", r.time()); // a file whose clock went backwards
+        }
+        padRight(sb, time, 11).append(' ');
+        padRight(sb, r.source(), 15).append(' ');
+        padRight(sb, r.destination(), 15).append(' ');
+        padRight(sb, r.protocol(), 8).append(' ');
+        padLeft(sb, Integer.toString(r.length()), 6).append(' ');
+        return sb.append(r.info()).toString();
+    }
+
+    private static StringBuilder padLeft(StringBuilder sb, String s, int width) {
+        sb.append(" ".repeat(Math.max(0, width - s.length())));
+        return sb.append(s);
+    }
+
+    private static StringBuilder padRight(StringBuilder sb, String s, int width) {
+        sb.append(s);
+        return sb.append(" ".repeat(Math.max(0, width - s.length())));
     }
 
     public static Decoded decode(LinkType link, CapturedFrame f) {
@@ -65,7 +111,7 @@ public final class PacketList {
         }
         double time = (f.epochNanos() - firstNanos) / 1e9;
         Decoded d = PacketDecoder.decode(link, f.data());
-        int no = rows.size() + 1;
+        int no = ++count;
         Row row;
         if (d.tcp() != null) {
             row = tcpRow(no, f, time, d);
@@ -86,7 +132,9 @@ public final class PacketList {
             String what = d.network() == null ? (link == null ? "unsupported link type" : "truncated frame") : d.network();
             row = new Row(no, f, time, "", "", d.network() == null ? "?" : d.network(), f.wireLength(), what, d, List.of());
         }
-        rows.add(row);
+        if (keepRows) {
+            rows.add(row);
+        }
         return row;
     }
 
