@@ -61,6 +61,10 @@ public final class PacketList {
         return link;
     }
 
+    int trackedConversations() {
+        return conversations.size();
+    }
+
     public List<Row> rows() {
         return List.copyOf(rows);
     }

@@ -142,6 +142,19 @@ class TlsRecognitionTest {
     }
 
     @Test
+    void aLiveListKeepsNoRowsAndForgetsOldConversations() {
+        PacketList list = new PacketList(LinkType.RAW, false);
+        int n = PacketList.MAX_TRACKED * 3;
+        PacketList.Row last = null;
+        for (int i = 0; i < n; i++) {
+            last = list.add(segment(1024 + i, S, 1, 1, "x".getBytes(), i));
+        }
+        assertEquals(n, last.number());
+        assertTrue(list.rows().isEmpty());
+        assertEquals(PacketList.MAX_TRACKED, list.trackedConversations());
+    }
+
+    @Test
     void ipv6AddressesAreCompressedAsWiresharkShowsThem() {
         byte[] a = HexFormat.of().parseHex("fe800000000000000000000000000001");
         assertEquals("fe80::1", PacketDecoder.ipv6Text(a, 0));
