@@ -199,7 +199,7 @@ class PacketListFixturesTest {
         List<String> lines = Tools.run("tshark", "-r", out.toString(), "-T", "fields", "-e", "frame.number",
                 "-e", "frame.protocols", "-e", "tcp.len");
         assertEquals(8, lines.size());
-        assertEquals("4\tnull:ipv6:tcp:data\t19", lines.get(3));
+        assertEquals("4\tnull:ipv6:tcp\t19", lines.get(3));
     }
 
     /** External tools, run with a bound on time. */
