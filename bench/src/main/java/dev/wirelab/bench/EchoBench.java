@@ -62,6 +62,10 @@ public final class EchoBench implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "32", description = "Bytes per message, newline included (default: ${DEFAULT-VALUE}).")
     int size;
 
+    @Option(names = "--rounds", defaultValue = "2",
+            description = "Runs per server and level, in alternating order; throughput is their mean (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     /** One server under test. */
     private interface Target extends AutoCloseable {
         String name();
@@ -73,6 +77,10 @@ public final class EchoBench implements Callable<Integer> {
     }
 
     private record Result(String server, int connections, double perSecond, double p50us, double p99us, long errors) {
+    }
+
+    /** One measured run. */
+    private record Run(long count, long elapsedNanos, Histogram latency, long errors) {
     }
 
     @Override
@@ -92,21 +100,45 @@ public final class EchoBench implements Callable<Integer> {
         byte[] message = new byte[size];
         Arrays.fill(message, (byte) 'x');
         message[size - 1] = '\n';
+        if (rounds < 1 || rounds > 20) {
+            throw new ParameterException(spec.commandLine(), "--rounds must be 1..20");
+        }
         List<Result> results = new ArrayList<>();
         try (Target part2 = part2(); Target netty = netty()) {
+            // Both servers and the load generator itself get JIT-compiled before anything counts.
+            out.println("warming up both servers (100 connections, " + trim(warmup * 2) + " s each)...");
+            out.flush();
+            load(part2, 100, message, warmup * 2);
+            load(netty, 100, message, warmup * 2);
             for (int c : levels) {
-                // Alternate the order per level so neither server always runs on a warmer machine.
-                Target[] order = results.size() % 4 == 0 ? new Target[]{part2, netty} : new Target[]{netty, part2};
-                for (Target t : order) {
-                    out.printf(Locale.ROOT, "running %s with %d connection(s)...%n", t.name(), c);
-                    out.flush();
-                    results.add(load(t, c, message));
+                Run[][] runs = new Run[2][rounds];
+                Target[] targets = {part2, netty};
+                for (int r = 0; r < rounds; r++) {
+                    // Alternate the order so neither server always runs first (on a colder machine).
+                    for (int k = 0; k < 2; k++) {
+                        int t = (k + r) % 2;
+                        out.printf(Locale.ROOT, "running %s with %d connection(s), round %d...%n", targets[t].name(), c, r + 1);
+                        out.flush();
+                        runs[t][r] = load(targets[t], c, message, seconds);
+                    }
+                }
+                for (int t = 0; t < 2; t++) {
+                    Histogram all = new Histogram(3);
+                    double rate = 0;
+                    long errors = 0;
+                    for (Run run : runs[t]) {
+                        all.add(run.latency());
+                        rate += run.count() / (run.elapsedNanos() / 1e9);
+                        errors += run.errors();
+                    }
+                    results.add(new Result(targets[t].name(), c, rate / rounds, all.getValueAtPercentile(50) / 1000.0,
+                            all.getValueAtPercentile(99) / 1000.0, errors));
                 }
             }
         }
         out.println();
-        out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one outstanding message per connection), %s s per run after %s s warm-up%n%n",
-                size, trim(seconds), trim(warmup));
+        out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one outstanding message per connection), %d round(s) of %s s per server and level, each after %s s of warm-up%n%n",
+                size, rounds, trim(seconds), trim(warmup));
         out.println("| connections | server | round trips/s | p50 latency | p99 latency | vs Netty |");
         out.println("|---:|---|---:|---:|---:|---:|");
         for (Result r : results) {
@@ -127,7 +159,7 @@ public final class EchoBench implements Callable<Integer> {
         return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
-    private Result load(Target target, int connections, byte[] message) throws Exception {
+    private Run load(Target target, int connections, byte[] message, double measureSeconds) throws Exception {
         List<Socket> sockets = new ArrayList<>(connections);
         try {
             for (int i = 0; i < connections; i++) {
@@ -161,7 +193,7 @@ public final class EchoBench implements Callable<Integer> {
             done.reset();
             measuring.set(true);
             long start = System.nanoTime();
-            Thread.sleep(Duration.ofMillis(Math.round(seconds * 1000)));
+            Thread.sleep(Duration.ofMillis(Math.round(measureSeconds * 1000)));
             measuring.set(false);
             long elapsed = System.nanoTime() - start;
             long count = done.sum();
@@ -171,8 +203,7 @@ public final class EchoBench implements Callable<Integer> {
                 s.close();
             }
             finished.await();
-            return new Result(target.name(), connections, count / (elapsed / 1e9),
-                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, errors.sum());
+            return new Run(count, elapsed, h, errors.sum());
         } finally {
             for (Socket s : sockets) {
                 s.close();

@@ -5,132 +5,238 @@ import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameFormatException;
-import dev.wirelab.common.FrameType;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One client of the {@link EchoServer}: detects line or frame mode from the first bytes, echoes,
- * and applies the faults. Runs on its own virtual thread; a misbehaving client only ever ends its
- * own connection.
+ * and applies the faults. Runs on its {@link EventLoop}'s thread only, so it needs no locks; a
+ * misbehaving client only ever ends its own connection.
+ *
+ * <p>Replies without delay are appended to an output buffer and written once per read, the fast
+ * path of a plain echo server. With delay, each reply waits in a queue with the moment it is due
+ * (its request's arrival plus the delay) and a timer of the loop sends it then: pipelined requests
+ * are answered DELAY after each arrived, not one DELAY after another, and replies keep their
+ * order. Memory per connection is bounded: the unfinished line or frame (at most max-frame bytes),
+ * at most {@link #MAX_PENDING_BYTES} of delayed replies and {@link #MAX_UNSENT_BYTES} of unsent
+ * output; past those the connection stops reading, and TCP's flow control pushes back on the client.
  */
-final class EchoConnection implements Runnable {
+final class EchoConnection implements ReplySink {
 
     static final byte[] PACKET_LOSS_LINE = "Packet Loss\n".getBytes(StandardCharsets.US_ASCII);
     static final String PACKET_LOSS = "Packet Loss";
-    private static final int READ_BUFFER = 8192;
+    static final int MAX_PENDING_BYTES = 1 << 20;
+    static final int MAX_UNSENT_BYTES = 256 * 1024;
+    private static final int DISCARD_LIMIT = 1 << 20;
+
+    private enum Mode { UNDECIDED, LINES, FRAMES }
+
+    private sealed interface Item permits Send, Reset {
+        long due();
+    }
+
+    private record Send(long due, byte[] bytes, int copies, Runnable afterWrite) implements Item {
+    }
+
+    private record Reset(long due) implements Item {
+    }
 
     private final EchoServer server;
-    private final Socket socket;
+    private final EventLoop loop;
+    private final SocketChannel channel;
     private final String remote;
     private final String label;
     private final FaultInjector faults;
     private final boolean logging;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private ReplyChannel channel;
+    private final boolean delayed;
+    private SelectionKey key;
+    private boolean closed;
     private long messages;
     private long arrival;
+    private long lastRead;
 
-    // Line mode: the unfinished line, at most maxFrame + 2 bytes.
+    // Input.
+    private Mode mode = Mode.UNDECIDED;
+    private final byte[] prefix = new byte[3];
+    private int prefixLength;
     private byte[] line = new byte[0];
     private int lineLength;
-
-    // Frame mode.
+    private FrameDecoder decoder;
     private String clientId;
+    private boolean eof;
+    private boolean discarding;
+    private int discarded;
 
-    EchoConnection(EchoServer server, Socket socket, long number, SplittableRandom random) {
+    // Output.
+    private byte[] out = new byte[0];
+    private int outStart;
+    private int outEnd;
+    private final ArrayDeque<Item> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    private boolean timerSet;
+    private Runnable whenDrained;
+
+    EchoConnection(EchoServer server, EventLoop loop, SocketChannel channel, long number, SplittableRandom random) {
         this.server = server;
-        this.socket = socket;
-        this.remote = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        this.loop = loop;
+        this.channel = channel;
+        String r;
+        try {
+            InetSocketAddress a = (InetSocketAddress) channel.getRemoteAddress();
+            r = a.getAddress().getHostAddress() + ":" + a.getPort();
+        } catch (IOException | RuntimeException e) {
+            r = "unknown";
+        }
+        this.remote = r;
         this.label = "#" + number + " " + remote;
         this.faults = new FaultInjector(server.faults(), random);
         this.logging = server.logging();
+        this.delayed = server.faults().delays();
         this.clientId = remote;
     }
 
-    @Override
-    public void run() {
+    /** On the loop: starts serving. */
+    void register() {
+        log(label + " connected");
         try {
-            log(label + " connected");
-            socket.setTcpNoDelay(true);
-            long idle = server.idleTimeout().toMillis();
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, idle));
-            channel = new ReplyChannel(socket.getOutputStream(), server.faults().delays(), "echo-writer " + label,
-                    e -> close("write failed: " + e.getMessage(), false), this::resetNow);
-            serve(socket.getInputStream());
-        } catch (SocketTimeoutException e) {
-            server.rejected.increment();
-            close("idle for " + FaultConfig.seconds(server.idleTimeout()) + " s, closing", false);
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            key = channel.register(loop.selector(), SelectionKey.OP_READ, this);
         } catch (IOException e) {
-            if (!closed.get()) {
-                close("connection error: " + e.getMessage(), false);
-            }
-        } catch (RuntimeException e) {
-            // A bug must not take the server down; it ends this one connection, loudly.
-            close("internal error: " + e, true);
+            close("could not be registered: " + e.getMessage(), false);
+            return;
         }
+        loop.added(this);
+        lastRead = System.nanoTime();
     }
 
     void abortFromServer() {
         close("server stopped", false);
     }
 
-    private void serve(InputStream in) throws IOException {
-        byte[] buf = new byte[READ_BUFFER];
-        int n = 0;
-        // Frame mode starts with "WL" 0x01; anything else is a line. Needs at most 3 bytes to tell.
-        while (n < 3 && FrameCodec.startsLikeFrame(buf, n)) {
-            int r = in.read(buf, n, buf.length - n);
-            if (r < 0) {
-                close(n == 0 ? "client closed without sending anything" : "client closed after " + n + " bytes", false);
+    void internalError(RuntimeException e) {
+        close("internal error: " + e, true);
+    }
+
+    void checkIdle(long now) {
+        long idle = server.idleTimeout().toNanos();
+        if (!closed && idle > 0 && now - lastRead > idle && !discarding) {
+            server.rejected.increment();
+            close("idle for " + FaultConfig.seconds(server.idleTimeout()) + " s, closing", false);
+        }
+    }
+
+    void onReady(SelectionKey k) {
+        if (!k.isValid()) {
+            return;
+        }
+        if (k.isWritable()) {
+            flush();
+        }
+        if (!closed && k.isValid() && k.isReadable()) {
+            read();
+        }
+    }
+
+    // ---- input -----------------------------------------------------------------------------
+
+    private void read() {
+        ByteBuffer buf = loop.readBuffer();
+        buf.clear();
+        int n;
+        try {
+            n = channel.read(buf);
+        } catch (IOException e) {
+            close("connection error: " + e.getMessage(), false);
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        lastRead = System.nanoTime();
+        if (discarding) {
+            discarded += Math.max(0, n);
+            if (n < 0 || discarded > DISCARD_LIMIT) {
+                close(discardReason, false);
+            }
+            return;
+        }
+        if (n < 0) {
+            endOfStream();
+            return;
+        }
+        arrival = lastRead;
+        consume(buf.array(), n);
+        if (!closed) {
+            release();
+        }
+    }
+
+    private void consume(byte[] b, int n) {
+        int off = 0;
+        if (mode == Mode.UNDECIDED) {
+            // Frame mode starts with "WL" 0x01; anything else is a line. At most 3 bytes tell.
+            int take = Math.min(3 - prefixLength, n);
+            System.arraycopy(b, 0, prefix, prefixLength, take);
+            prefixLength += take;
+            off = take;
+            if (prefixLength < 3 && FrameCodec.startsLikeFrame(prefix, prefixLength)) {
                 return;
             }
-            n += r;
+            boolean frames = FrameCodec.startsLikeFrame(prefix, prefixLength);
+            mode = frames ? Mode.FRAMES : Mode.LINES;
+            log(label + (frames ? " speaks frames (wire format v1)" : " speaks lines"));
+            if (frames) {
+                decoder = new FrameDecoder(server.maxFrame());
+            }
+            if (!process(prefix, 0, prefixLength)) {
+                return;
+            }
         }
-        arrival = System.nanoTime();
-        boolean frames = FrameCodec.startsLikeFrame(buf, n);
-        log(label + (frames ? " speaks frames (wire format v1)" : " speaks lines"));
-        if (frames) {
-            serveFrames(in, buf, n);
-        } else {
-            serveLines(in, buf, n);
+        process(b, off, n - off);
+    }
+
+    /** False when the connection closed (or stopped listening) on the way. */
+    private boolean process(byte[] b, int off, int len) {
+        return mode == Mode.LINES ? lines(b, off, len) : frames(b, off, len);
+    }
+
+    private void endOfStream() {
+        eof = true;
+        String why = "client closed";
+        if (mode == Mode.LINES && lineLength > 0) {
+            server.rejected.increment();
+            why = "client closed in the middle of a line, " + lineLength + " unterminated bytes discarded";
+        } else if (mode == Mode.FRAMES && decoder.buffered() > 0) {
+            server.rejected.increment();
+            why = "client closed in the middle of a frame, " + decoder.buffered() + " bytes discarded";
+        } else if (mode == Mode.UNDECIDED) {
+            why = prefixLength == 0 ? "client closed without sending anything" : "client closed after " + prefixLength + " bytes";
         }
+        // The client half-closed but may still read: close once every reply it is owed has left.
+        String reason = why;
+        whenDrained = () -> close(reason, false);
+        release();
     }
 
     // ---- line mode -------------------------------------------------------------------------
 
-    private void serveLines(InputStream in, byte[] buf, int n) throws IOException {
+    private boolean lines(byte[] buf, int off, int len) {
         int max = server.maxFrame();
-        while (true) {
-            if (!lines(buf, n, max)) {
-                return;
-            }
-            channel.flush();
-            n = in.read(buf);
-            if (n < 0) {
-                if (lineLength > 0) {
-                    server.rejected.increment();
-                    finish("client closed in the middle of a line, " + lineLength + " unterminated bytes discarded");
-                } else {
-                    finish("client closed");
-                }
-                return;
-            }
-            arrival = System.nanoTime();
-        }
-    }
-
-    /** Handles every complete line in {@code buf[0..n)}; false when the connection was closed. */
-    private boolean lines(byte[] buf, int n, int max) throws IOException {
-        int start = 0;
-        for (int i = 0; i < n; i++) {
+        int start = off;
+        int end = off + len;
+        for (int i = off; i < end; i++) {
             if (buf[i] != '\n') {
                 continue;
             }
@@ -150,13 +256,16 @@ final class EchoConnection implements Runnable {
                     line = new byte[0];
                 }
             }
+            if (closed) {
+                return false;
+            }
             start = i + 1;
         }
-        if (start < n) {
-            if (lineLength + n - start > max) {
-                return overlong(lineLength + n - start);
+        if (start < end) {
+            if (lineLength + end - start > max) {
+                return overlong(lineLength + end - start);
             }
-            appendLine(buf, start, n - start);
+            appendLine(buf, start, end - start);
         }
         return true;
     }
@@ -169,31 +278,35 @@ final class EchoConnection implements Runnable {
         lineLength += len;
     }
 
-    private boolean overlong(int length) throws IOException {
+    private String discardReason;
+
+    private boolean overlong(int length) {
         server.rejected.increment();
-        channel.flush();
         String why = "line longer than " + server.maxFrame() + " bytes (" + length + "+ without a newline), closing";
-        try {
-            socket.getOutputStream().write(("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII));
-            // Closing with unread input would send an RST that can destroy the error line before
-            // the client reads it: send FIN after it, and discard (a bounded amount of) what the
-            // client is still sending.
-            socket.shutdownOutput();
-            socket.setSoTimeout(1000);
-            InputStream in = socket.getInputStream();
-            byte[] sink = new byte[8192];
-            for (int total = 0, n; total < (1 << 20) && (n = in.read(sink)) >= 0; total += n) {
-                // discard
+        byte[] msg = ("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII);
+        append(msg, 0, msg.length);
+        // Closing with unread input would send an RST that can destroy the error line before the
+        // client reads it: send FIN after it, and discard (a bounded amount of) what still comes.
+        discarding = true;
+        discardReason = why;
+        lineLength = 0;
+        line = new byte[0];
+        pending.clear();
+        pendingBytes = 0;
+        whenDrained = () -> {
+            try {
+                channel.shutdownOutput();
+            } catch (IOException ignored) {
+                // the close below ends it anyway
             }
-        } catch (IOException ignored) {
-            // the client is gone or keeps sending; the close below says why we closed
-        }
-        close(why, false);
+            loop.schedule(System.nanoTime() + 1_000_000_000L, () -> close(why, false));
+        };
+        flush();
         return false;
     }
 
     /** One message: {@code len} bytes ending with its newline. */
-    private void line(byte[] b, int off, int len) throws IOException {
+    private void line(byte[] b, int off, int len) {
         messages++;
         server.messages.increment();
         if (logging) {
@@ -202,7 +315,7 @@ final class EchoConnection implements Runnable {
         int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
         FaultInjector.Decision d = faults.decide(len - terminator);
         if (d == FaultInjector.Decision.CLEAN) {
-            channel.send(b, off, len, 1, arrival);
+            send(b, off, len, 1, arrival, null);
             return;
         }
         reply(d, Arrays.copyOfRange(b, off, off + len), PACKET_LOSS_LINE, "line " + messages);
@@ -210,41 +323,29 @@ final class EchoConnection implements Runnable {
 
     // ---- frame mode ------------------------------------------------------------------------
 
-    private void serveFrames(InputStream in, byte[] buf, int n) throws IOException {
-        FrameDecoder decoder = new FrameDecoder(server.maxFrame());
-        while (true) {
-            try {
-                for (Frame f : decoder.feed(buf, 0, n)) {
-                    frame(f);
-                    if (closed.get()) {
-                        return;
-                    }
-                }
-            } catch (FrameFormatException e) {
-                // The decoder reports the error for the whole read: valid frames that came in the
-                // same read before the bad one are neither delivered nor acknowledged, so to the
-                // client they are simply lost, and it retransmits them on its next connection.
-                server.rejected.increment();
-                channel.flush();
-                close("invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing", false);
-                return;
-            }
-            channel.flush();
-            n = in.read(buf);
-            if (n < 0) {
-                if (decoder.buffered() > 0) {
-                    server.rejected.increment();
-                    finish("client closed in the middle of a frame, " + decoder.buffered() + " bytes discarded");
-                } else {
-                    finish("client closed");
-                }
-                return;
-            }
-            arrival = System.nanoTime();
+    private boolean frames(byte[] b, int off, int len) {
+        List<Frame> frames;
+        try {
+            frames = decoder.feed(b, off, len);
+        } catch (FrameFormatException e) {
+            // The decoder reports the error for the whole read: valid frames that came in the
+            // same read before the bad one are neither delivered nor acknowledged, so to the
+            // client they are simply lost, and it retransmits them on its next connection.
+            server.rejected.increment();
+            flush();
+            close("invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing", false);
+            return false;
         }
+        for (Frame f : frames) {
+            frame(f);
+            if (closed) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    private void frame(Frame f) throws IOException {
+    private void frame(Frame f) {
         switch (f.type()) {
             case HELLO -> {
                 String id = f.payloadText();
@@ -275,48 +376,175 @@ final class EchoConnection implements Runnable {
         }
     }
 
-    private void replyFrame(Frame reply, long seq, String what) throws IOException {
+    private void replyFrame(Frame reply, long seq, String what) {
         byte[] bytes = FrameCodec.encode(reply);
         FaultInjector.Decision d = faults.decide(bytes.length);
         if (d == FaultInjector.Decision.CLEAN) {
-            channel.send(bytes, 1, arrival);
+            send(bytes, 0, bytes.length, 1, arrival, null);
             return;
         }
         reply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), what);
     }
 
-    // ---- faults ----------------------------------------------------------------------------
+    private void reply(FaultInjector.Decision d, byte[] reply, byte[] lossReplacement, String what) {
+        try {
+            faults.apply(d, reply, lossReplacement, label + " reply to " + what, arrival, this, server.faultCounters(), this::log);
+        } catch (IOException e) {
+            close("connection error: " + e.getMessage(), false);
+        }
+    }
 
-    private void reply(FaultInjector.Decision d, byte[] reply, byte[] lossReplacement, String what) throws IOException {
-        faults.apply(d, reply, lossReplacement, label + " reply to " + what, arrival, channel, server.faultCounters(), this::log);
+    // ---- output ----------------------------------------------------------------------------
+
+    @Override
+    public void send(byte[] b, int off, int len, int copies, long due, Runnable afterWrite) {
+        if (!delayed) {
+            for (int i = 0; i < copies; i++) {
+                append(b, off, len);
+            }
+            return;
+        }
+        pending.add(new Send(due, Arrays.copyOfRange(b, off, off + len), copies, afterWrite));
+        pendingBytes += (long) len * copies;
+    }
+
+    @Override
+    public void reset(long due) {
+        if (!delayed) {
+            flush();
+            close("reset sent", true);
+            return;
+        }
+        pending.add(new Reset(due));
+    }
+
+    /** Moves the replies that are due into the output, writes, and arms a timer for the next one. */
+    private void release() {
+        long now = System.nanoTime();
+        List<Runnable> sent = null;
+        for (Item head; (head = pending.peek()) != null && head.due() - now <= 0; ) {
+            pending.poll();
+            switch (head) {
+                case Send s -> {
+                    for (int i = 0; i < s.copies(); i++) {
+                        append(s.bytes(), 0, s.bytes().length);
+                    }
+                    pendingBytes -= (long) s.bytes().length * s.copies();
+                    if (s.afterWrite() != null) {
+                        (sent == null ? sent = new ArrayList<>() : sent).add(s.afterWrite());
+                    }
+                }
+                case Reset r -> {
+                    flush();
+                    close("reset sent", true);
+                    return;
+                }
+            }
+        }
+        write();
+        if (sent != null) {
+            sent.forEach(Runnable::run);
+        }
+        whenDrained();
+        Item head = pending.peek();
+        if (head != null && !timerSet && !closed) {
+            timerSet = true;
+            loop.schedule(head.due(), () -> {
+                timerSet = false;
+                if (!closed) {
+                    release();
+                }
+            });
+        }
+    }
+
+    private void append(byte[] b, int off, int len) {
+        if (outEnd + len > out.length) {
+            if (outStart > 0) {
+                System.arraycopy(out, outStart, out, 0, outEnd - outStart);
+                outEnd -= outStart;
+                outStart = 0;
+            }
+            if (outEnd + len > out.length) {
+                out = Arrays.copyOf(out, Math.max(outEnd + len, Math.max(256, out.length * 2)));
+            }
+        }
+        System.arraycopy(b, off, out, outEnd, len);
+        outEnd += len;
+    }
+
+    /** Writes what the socket takes now (the rest waits for OP_WRITE), then closes if that was owed. */
+    private void flush() {
+        write();
+        whenDrained();
+    }
+
+    private void write() {
+        if (closed) {
+            return;
+        }
+        if (outEnd > outStart) {
+            try {
+                outStart += channel.write(ByteBuffer.wrap(out, outStart, outEnd - outStart));
+            } catch (IOException e) {
+                close("write failed: " + e.getMessage(), false);
+                return;
+            }
+        }
+        if (outStart == outEnd) {
+            outStart = outEnd = 0;
+            if (out.length > 64 * 1024) {
+                out = new byte[0]; // a burst passed; don't keep its buffer for the connection's life
+            }
+        }
+        interest();
+    }
+
+    private void whenDrained() {
+        if (!closed && outStart == outEnd && pending.isEmpty() && whenDrained != null) {
+            Runnable r = whenDrained;
+            whenDrained = null;
+            r.run();
+        }
+    }
+
+    private void interest() {
+        if (closed || key == null || !key.isValid()) {
+            return;
+        }
+        int ops = 0;
+        int unsent = outEnd - outStart;
+        if (unsent > 0) {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        if (discarding || (!eof && unsent < MAX_UNSENT_BYTES && pendingBytes < MAX_PENDING_BYTES)) {
+            ops |= SelectionKey.OP_READ;
+        }
+        if (key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
     }
 
     // ---- closing ---------------------------------------------------------------------------
 
-    /** Closes once every reply still queued has left (the client half-closed; it may still read). */
-    private void finish(String why) throws IOException {
-        channel.finish(() -> close(why, false));
-    }
-
-    private void resetNow() {
-        close("reset sent", true);
-    }
-
     private void close(String why, boolean rst) {
-        if (!closed.compareAndSet(false, true)) {
+        if (closed) {
             return;
+        }
+        closed = true;
+        if (key != null) {
+            key.cancel();
         }
         try {
             if (rst) {
-                socket.setSoLinger(true, 0); // close() then sends RST instead of FIN
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0); // close() then sends RST, not FIN
             }
-            socket.close();
+            channel.close();
         } catch (IOException ignored) {
             // closing anyway
         }
-        if (channel != null) {
-            channel.stop();
-        }
+        pending.clear();
+        loop.removed(this);
         server.closed(this);
         log(label + " closed: " + why + " (" + messages + " messages)");
     }

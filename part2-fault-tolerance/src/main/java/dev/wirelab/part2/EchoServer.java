@@ -5,9 +5,10 @@ import dev.wirelab.common.FrameCodec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -30,9 +31,11 @@ import java.util.function.Consumer;
  * delivered: a retransmission is acknowledged again but handed to {@code onDelivery} once, also
  * across reconnects. A connection without HELLO uses its remote {@code ip:port} as client id.
  *
- * <p>Every client gets its own virtual thread; a misbehaving one (invalid frame, over-long line,
- * idle past the timeout, vanishing mid-message) gets one log line and its connection closed, and
- * everyone else is served on.
+ * <p>Clients are served by one event loop per core (non-blocking I/O with a selector), so a
+ * thousand connections cost a thousand small buffers, not a thousand threads. A misbehaving
+ * client (invalid frame, over-long line, idle past the timeout, vanishing mid-message) gets one
+ * log line and its connection closed, and everyone else is served on. The log and the
+ * {@code onDelivery} handler are called on an event loop's thread: keep them short.
  */
 public final class EchoServer implements AutoCloseable {
 
@@ -44,7 +47,9 @@ public final class EchoServer implements AutoCloseable {
     private final Duration idleTimeout;
     private final Consumer<String> log;
     private final Consumer<Delivery> onDelivery;
-    private final ServerSocket serverSocket;
+    private final ServerSocketChannel serverSocket;
+    private final EventLoop[] loops;
+    private final InetSocketAddress boundAddress;
     private final SplittableRandom random;
     private final DeliveryLedger ledger = new DeliveryLedger();
     private final Set<EchoConnection> open = ConcurrentHashMap.newKeySet();
@@ -65,16 +70,23 @@ public final class EchoServer implements AutoCloseable {
         this.log = b.log;
         this.onDelivery = b.onDelivery;
         this.random = new SplittableRandom(b.seed);
-        ServerSocket ss = new ServerSocket();
+        ServerSocketChannel ss = ServerSocketChannel.open();
         try {
-            ss.setReuseAddress(true);
+            ss.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             ss.bind(new InetSocketAddress(InetAddress.getByName(b.host), b.port), BACKLOG);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             ss.close();
             throw e;
         }
         this.serverSocket = ss;
-        this.acceptor = Thread.ofPlatform().daemon().name("echo-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+        this.boundAddress = (InetSocketAddress) ss.getLocalAddress();
+        int port = boundAddress.getPort();
+        this.loops = new EventLoop[2 * Math.max(1, Runtime.getRuntime().availableProcessors())];
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, this::log);
+            loops[i].start();
+        }
+        this.acceptor = Thread.ofPlatform().daemon().name("echo-accept-" + port).start(this::acceptLoop);
     }
 
     public static Builder builder() {
@@ -158,11 +170,11 @@ public final class EchoServer implements AutoCloseable {
     }
 
     public int port() {
-        return serverSocket.getLocalPort();
+        return address().getPort();
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) serverSocket.getLocalSocketAddress();
+        return boundAddress;
     }
 
     public FaultConfig faults() {
@@ -187,8 +199,11 @@ public final class EchoServer implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
+        for (EventLoop loop : loops) {
+            loop.shutdown(); // closes the loop's connections
+        }
         for (EchoConnection c : open) {
-            c.abortFromServer();
+            c.abortFromServer(); // accepted but never registered: its loop has ended, no race
         }
         try {
             acceptor.join(Duration.ofSeconds(2));
@@ -200,17 +215,15 @@ public final class EchoServer implements AutoCloseable {
     private void acceptLoop() {
         long number = 0;
         while (!closed.get()) {
-            Socket s;
+            SocketChannel ch;
             try {
-                s = serverSocket.accept();
-            } catch (SocketException e) {
+                ch = serverSocket.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
                 if (closed.get()) {
                     return;
                 }
-                log("accept failed: " + e.getMessage());
-                pause();
-                continue;
-            } catch (IOException e) {
                 log("accept failed: " + e.getMessage());
                 pause(); // e.g. out of file descriptors: don't spin, let connections close
                 continue;
@@ -219,13 +232,14 @@ public final class EchoServer implements AutoCloseable {
             connections.increment();
             // One random stream per connection, split in accept order: reproducible per connection
             // and no lock shared between connections.
-            EchoConnection c = new EchoConnection(this, s, number, random.split());
+            EventLoop loop = loops[(int) (number % loops.length)];
+            EchoConnection c = new EchoConnection(this, loop, ch, number, random.split());
             open.add(c);
+            loop.execute(c::register);
             if (closed.get()) {
-                c.abortFromServer();
+                loop.execute(c::abortFromServer);
                 return;
             }
-            Thread.ofPlatform().daemon().stackSize(256 * 1024).name("echo " + number).start(c);
         }
     }
 

@@ -82,7 +82,7 @@ final class FaultInjector {
      *
      * @param what names the reply in the log, e.g. {@code #3 127.0.0.1:5000 reply to line 2}
      */
-    void apply(Decision d, byte[] reply, byte[] lossReplacement, String what, long arrival, ReplyChannel channel,
+    void apply(Decision d, byte[] reply, byte[] lossReplacement, String what, long arrival, ReplySink channel,
                Counters counters, Consumer<String> log) throws IOException {
         long due = arrival + d.delayNanos();
         Runnable sent = null;

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * queue are bounded by {@link #MAX_PENDING_BYTES}; past that the reader waits, which stops it
  * reading and lets TCP push back on the client.
  */
-final class ReplyChannel {
+final class ReplyChannel implements ReplySink {
 
     static final int MAX_PENDING_BYTES = 1 << 20;
     private static final int BATCH_FLUSH_BYTES = 32 * 1024;
@@ -77,8 +77,14 @@ final class ReplyChannel {
         send(bytes, off, len, copies, due, null);
     }
 
+    @Override
+    public void send(byte[] bytes, int copies, long due) throws IOException {
+        send(bytes, 0, bytes.length, copies, due, null);
+    }
+
     /** As {@link #send(byte[], int, int, int, long)}; {@code afterWrite} runs once a delayed reply has left. */
-    void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
+    @Override
+    public void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
         if (!delayed) {
             for (int i = 0; i < copies; i++) {
                 append(bytes, off, len);
@@ -94,12 +100,10 @@ final class ReplyChannel {
         queue.add(new Send(due, copy, copies, permits, afterWrite));
     }
 
-    void send(byte[] bytes, int copies, long due) throws IOException {
-        send(bytes, 0, bytes.length, copies, due);
-    }
 
     /** Aborts the connection at {@code due}, after the replies queued before it. */
-    void reset(long due) throws IOException {
+    @Override
+    public void reset(long due) throws IOException {
         if (!delayed) {
             flush();
             onReset.run();

@@ -1,0 +1,185 @@
+package dev.wirelab.part2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * One thread with a selector that serves many connections: reads, writes, and timers (delayed
+ * replies, idle timeouts). Everything a connection does runs on its loop's thread, so the
+ * connection needs no locks, and one loop per core keeps the cores busy without a thread per
+ * client.
+ */
+final class EventLoop implements Runnable {
+
+    private record Timer(long due, long order, Runnable task) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(due - o.due, 0);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final Set<EchoConnection> connections = new HashSet<>();
+    /** Shared by the loop's connections: a read is fully processed before the next one. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(16 * 1024);
+    private final long sweepNanos;
+    private final Consumer<String> log;
+    private long timerOrder;
+    private long nextSweep;
+    private volatile boolean stopping;
+
+    EventLoop(String name, Duration idleTimeout, Consumer<String> log) throws IOException {
+        this.selector = Selector.open();
+        this.log = log;
+        long idle = idleTimeout.toNanos();
+        // Check for idle connections often enough to close them within ~25% of the timeout.
+        this.sweepNanos = idle == 0 ? Long.MAX_VALUE : Math.clamp(idle / 4, 10_000_000L, 1_000_000_000L);
+        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    ByteBuffer readBuffer() {
+        return readBuffer;
+    }
+
+    /** Runs {@code task} on the loop's thread, soon. Safe from any thread. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** Runs {@code task} on the loop at {@code due} (System.nanoTime); loop thread only. */
+    void schedule(long due, Runnable task) {
+        timers.add(new Timer(due, timerOrder++, task));
+    }
+
+    void added(EchoConnection c) {
+        connections.add(c);
+    }
+
+    void removed(EchoConnection c) {
+        connections.remove(c);
+    }
+
+    /** Closes every connection and ends the loop; returns once it ended (or after a bound). */
+    void shutdown() {
+        stopping = true;
+        selector.wakeup();
+        if (!inLoop()) {
+            try {
+                thread.join(Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        nextSweep = System.nanoTime() + sweepNanos;
+        try {
+            while (!stopping) {
+                long wait = nextWakeup() - System.nanoTime();
+                if (wait <= 0) {
+                    selector.selectNow(this::ready);
+                } else {
+                    selector.select(this::ready, Math.max(1, (wait + 999_999) / 1_000_000));
+                }
+                runTasks();
+                runTimers();
+                sweep();
+            }
+        } catch (IOException | RuntimeException e) {
+            log.accept("event loop " + thread.getName() + " failed: " + e);
+        } finally {
+            runTasks();
+            for (EchoConnection c : new ArrayList<>(connections)) {
+                c.abortFromServer();
+            }
+            try {
+                selector.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private long nextWakeup() {
+        long next = nextSweep;
+        Timer t = timers.peek();
+        if (t != null && t.due() - next < 0) {
+            next = t.due();
+        }
+        if (!tasks.isEmpty()) {
+            return System.nanoTime();
+        }
+        return next;
+    }
+
+    private void ready(SelectionKey key) {
+        EchoConnection c = (EchoConnection) key.attachment();
+        try {
+            c.onReady(key);
+        } catch (RuntimeException e) {
+            // A bug must not take the loop down with every other client on it; it ends this one.
+            c.internalError(e);
+        }
+    }
+
+    private void runTasks() {
+        for (Runnable r; (r = tasks.poll()) != null; ) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.accept("task on " + thread.getName() + " failed: " + e);
+            }
+        }
+    }
+
+    private void runTimers() {
+        long now = System.nanoTime();
+        for (Timer t; (t = timers.peek()) != null && t.due() - now <= 0; ) {
+            timers.poll();
+            try {
+                t.task().run();
+            } catch (RuntimeException e) {
+                log.accept("timer on " + thread.getName() + " failed: " + e);
+            }
+        }
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        if (now - nextSweep < 0) {
+            return;
+        }
+        nextSweep = now + sweepNanos;
+        for (EchoConnection c : new ArrayList<>(connections)) {
+            c.checkIdle(now);
+        }
+    }
+}
