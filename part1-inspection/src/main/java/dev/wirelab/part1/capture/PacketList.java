@@ -19,10 +19,6 @@ public final class PacketList {
     public record Row(int number, CapturedFrame frame, double time, String source, String destination,
                       String protocol, int length, String info, Decoded decoded,
                       List<TlsRecords.Record> tlsRecords) {
-        /** True when the frame goes from {@code port} (the sender's TCP port). */
-        public boolean fromPort(int port) {
-            return decoded.tcp() != null && decoded.tcp().srcPort() == port;
-        }
     }
 
     /** TCP state is kept for this many conversations at most, so a long live capture stays bounded. */
@@ -103,10 +99,6 @@ public final class PacketList {
     private static StringBuilder padRight(StringBuilder sb, String s, int width) {
         sb.append(s);
         return sb.append(" ".repeat(Math.max(0, width - s.length())));
-    }
-
-    public static Decoded decode(LinkType link, CapturedFrame f) {
-        return PacketDecoder.decode(link, f.data());
     }
 
     public Row add(CapturedFrame f) {

@@ -191,6 +191,22 @@ class PacketListFixturesTest {
 
     @Test
     @Timeout(30)
+    void aPcapngFileIsReadThroughLibpcap(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Tools.has("editcap"), "editcap (Wireshark) is not installed; it makes the pcapng file");
+        Assumptions.assumeTrue(Tools.libpcapLoads(), "libpcap is not installed; pcapng is read through it");
+        Path ng = tmp.resolve("hello.pcapng");
+        Tools.run("editcap", "-F", "pcapng", fixture("ethernet-ipv4.pcap").toString(), ng.toString());
+        PcapFile.Capture cap = PcapFile.read(ng);
+        assertEquals(LinkType.ETHERNET, cap.linkType());
+        PacketList list = new PacketList(cap.linkType());
+        cap.frames().forEach(list::add);
+        assertEquals(rows("ethernet-ipv4.pcap").stream().map(PacketList.Row::info).toList(),
+                list.rows().stream().map(PacketList.Row::info).toList());
+        assertEquals(TestFrames.timeOf(3) / 1000, cap.frames().get(3).epochNanos() / 1000);
+    }
+
+    @Test
+    @Timeout(30)
     void tsharkReadsAPcapWeWrote(@TempDir Path tmp) throws Exception {
         Assumptions.assumeTrue(Tools.has("tshark"), "tshark is not installed; install it to check our pcap files with it");
         PcapFile.Capture in = PcapFile.read(fixture("null-ipv6.pcap"));
