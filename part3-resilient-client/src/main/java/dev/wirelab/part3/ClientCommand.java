@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code part3 client}: sends messages reliably and reports what it took. */
 @Command(name = "client", mixinStandardHelpOptions = true,
-        description = {"Send messages to a wirelab echo server reliably: sequence numbers, CRC-32C, ACKs,",
-                "adaptive timeouts (RFC 6298), retransmission, reconnects. Messages come from --message,",
-                "else --count generated ones, else one per line of stdin. Exit 0 only if all were delivered."})
+        description = {"Send messages reliably to a wirelab echo server.",
+                "Sequence numbers, CRC-32C, ACKs, adaptive timeouts (RFC 6298), retransmission and reconnects. "
+                        + "Messages come from --message, else --count generated ones, else one per line of stdin. "
+                        + "Exit 0 only if every message was delivered."})
 public final class ClientCommand implements Callable<Integer> {
 
     /** Most messages one run accepts: the sequence number space, and memory, are finite. */

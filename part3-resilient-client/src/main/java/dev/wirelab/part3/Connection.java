@@ -86,7 +86,11 @@ final class Connection implements AutoCloseable {
 
     private void readLoop() {
         byte[] buf = new byte[16 * 1024];
-        try (InputStream in = socket.getInputStream()) {
+        // Not try-with-resources: closing the stream closes the socket, and the writer could then
+        // report "Socket closed" before this thread reports why the stream really broke.
+        // The event loop closes the socket when it drops the connection.
+        try {
+            InputStream in = socket.getInputStream();
             while (true) {
                 int n = in.read(buf);
                 if (n < 0) {
@@ -173,7 +177,9 @@ final class Connection implements AutoCloseable {
 
     private static String describe(IOException e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof SocketException && msg.toLowerCase(java.util.Locale.ROOT).contains("reset")) {
+        String lower = msg.toLowerCase(java.util.Locale.ROOT);
+        // After an RST the reader sees "Connection reset" and the writer "Broken pipe": one event.
+        if (e instanceof SocketException && (lower.contains("reset") || lower.contains("broken pipe"))) {
             return "connection reset by the server (" + msg + ")";
         }
         return msg;

@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code part3 demo}: section 3.3 in one command — the plain client fooled, the resilient client not. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Section 3.3 in one command: the same messages through a faulty echo server, first with part 2's",
-                "plain line client, then with the resilient client (trace and summary)."})
+        description = {"Section 3.3 in one command: plain client vs resilient client.",
+                "The same messages through a faulty echo server, first with part 2's plain line client, "
+                        + "then with the resilient client (trace and summary)."})
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec

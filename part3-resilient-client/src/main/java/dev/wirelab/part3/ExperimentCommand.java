@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code part3 experiment}: the client over a sweep of fault rates and windows, as a table and a chart. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = {"Run the resilient client against part 2's echo server (started in this process) for every",
-                "combination of loss rate, corruption rate and window; print a table and optionally draw a chart."})
+        description = {"Sweep fault rates and windows against part 2's echo server; table and chart.",
+                "Runs the resilient client against part 2's echo server (started in this process) for every "
+                        + "combination of loss rate, corruption rate and window, prints a table and optionally draws a PNG chart."})
 public final class ExperimentCommand implements Callable<Integer> {
 
     @Spec

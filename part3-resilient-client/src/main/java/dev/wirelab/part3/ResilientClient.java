@@ -89,6 +89,8 @@ public final class ResilientClient {
     /** Failed HELLO exchanges in a row where the server did answer (ERROR, corrupt, reset), per allowed attempt. */
     private static final int ANSWERED_HELLO_FAILURES_PER_ATTEMPT = 4;
 
+    private static final Duration RECONNECT_WAIT_CAP = Duration.ofSeconds(1);
+
     private final Config cfg;
     private final ClientListener listener;
     private final RandomGenerator random;
@@ -123,7 +125,11 @@ public final class ResilientClient {
         final long start = System.nanoTime();
         final SendWindow window;
         final RttEstimator rtt = new RttEstimator(cfg.initialTimeout(), cfg.minTimeout(), cfg.maxTimeout(), Duration.ofNanos(100_000));
-        final RetryPolicy policy = new RetryPolicy(cfg.maxAttempts(), cfg.jitter(), cfg.minTimeout().isZero() ? Duration.ofMillis(1) : cfg.minTimeout(), cfg.maxTimeout(), random);
+        // Reconnect waits start at the minimum RTO and are capped at 1 s: a server that refuses
+        // connections is reported within seconds, not after minutes of ever longer waits.
+        final RetryPolicy policy = new RetryPolicy(cfg.maxAttempts(), cfg.jitter(),
+                cfg.minTimeout().isZero() ? Duration.ofMillis(1) : cfg.minTimeout(),
+                cfg.maxTimeout().compareTo(RECONNECT_WAIT_CAP) < 0 ? cfg.maxTimeout() : RECONNECT_WAIT_CAP, random);
         final LinkedBlockingQueue<Connection.Event> events = new LinkedBlockingQueue<>();
         final String address = cfg.host() + ":" + cfg.port();
         long[] samples = new long[64];

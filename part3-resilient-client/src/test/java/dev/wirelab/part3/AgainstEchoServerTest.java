@@ -82,7 +82,8 @@ class AgainstEchoServerTest {
 
     @Test
     void withoutFaultsEachMessageIsSentExactlyOnce() {
-        Experiment.Result r = Experiment.run(FaultConfig.none(), 1, ClientCommand.generate(300, 32), 16, c -> c, ClientListener.NONE);
+        Experiment.Result r = Experiment.run(FaultConfig.none(), 1, ClientCommand.generate(300, 32), 16,
+                c -> c.withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(5)), ClientListener.NONE);
         check(r);
         assertEquals(300, r.summary().transmissions());
         assertEquals(0, r.summary().reconnects());

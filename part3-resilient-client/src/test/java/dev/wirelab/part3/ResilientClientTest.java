@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(20)
 class ResilientClientTest {
 
+    /** Timers far above loopback RTTs, so a busy CI machine causes no spurious retransmission to miscount. */
     private static ResilientClient.Config config(ScriptedServer s, int window) {
         return ResilientClient.Config.to("127.0.0.1", s.port())
                 .withClientId("test")
-                .withTimeouts(Duration.ofMillis(300), Duration.ofMillis(100), Duration.ofSeconds(2))
+                .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(300), Duration.ofSeconds(2))
                 .withMaxAttempts(5)
                 .withWindow(window);
     }
@@ -105,7 +106,9 @@ class ResilientClientTest {
             Summary s = run(server, 1, msgs, trace);
             assertTrue(s.allDelivered());
             assertEquals(1, s.corruptReplies(), trace.toString());
-            assertEquals(3, s.transmissions(), "ACK 2 arrived intact before the garbage and needs no resend\n" + trace);
+            assertTrue(trace.toString().contains("<-- ACK 2      delivered"), trace.toString());
+            assertFalse(trace.toString().contains("DATA 2     \"Test2\" (5 bytes), retransmission"),
+                    "ACK 2 arrived intact before the garbage and needs no resend\n" + trace);
             assertEquals(1, s.reconnects(), "the stream broke, so the client reconnected");
         }
     }
@@ -188,7 +191,8 @@ class ResilientClientTest {
             assertTrue(s.allDelivered(), trace.toString());
             assertEquals(1, s.reconnects());
             assertTrue(s.retransmissions().get(Cause.CONNECTION_LOST) >= 1, trace.toString());
-            assertTrue(trace.toString().contains("reset"), trace.toString());
+            // the reader sees "Connection reset", or the writer "Broken pipe", whichever comes first
+            assertTrue(trace.toString().contains("!!  lost       connection reset by the server"), trace.toString());
             assertTrue(server.deliveries().stream().allMatch(d -> d.clientId().equals("test")),
                     "the client said HELLO with the same id on the new connection");
             assertDeliveredOnceEach(server, msgs);
