@@ -77,6 +77,7 @@ final class EchoConnection implements ReplySink {
     private boolean eof;
     private boolean discarding;
     private int discarded;
+    private String discardReason;
 
     // Output.
     private byte[] out = new byte[0];
@@ -277,8 +278,6 @@ final class EchoConnection implements ReplySink {
         System.arraycopy(b, off, line, lineLength, len);
         lineLength += len;
     }
-
-    private String discardReason;
 
     private boolean overlong(int length) {
         server.rejected.increment();

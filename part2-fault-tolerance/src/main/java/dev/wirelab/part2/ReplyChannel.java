@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The sending side of one connection (or one proxy direction).
+ * The sending side of one direction of a {@link FaultProxy} connection, on blocking streams.
  *
  * <p>Without delay, replies are batched and written by the reader itself once per read: the fast
  * path of a plain echo server. With delay, each reply carries the moment it is due (its request's
