@@ -7,6 +7,7 @@ import dev.wirelab.common.FrameFormatException.Reason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Incremental decoder for a byte stream of wire-format frames (format:
@@ -46,27 +47,40 @@ public final class FrameDecoder {
     /**
      * Adds bytes and returns every frame they complete, in order (possibly none).
      *
-     * @throws FrameFormatException at the first invalid byte; every later call throws it again
+     * @throws FrameFormatException at the first invalid byte; every later call throws it again.
+     *     Frames completed earlier in the same call are lost with the exception: use
+     *     {@link #feed(byte[], int, int, Consumer)} where they still count.
      */
     public List<Frame> feed(byte[] bytes, int offset, int length) throws FrameFormatException {
+        List<Frame> frames = new ArrayList<>(2);
+        feed(bytes, offset, length, frames::add);
+        return frames;
+    }
+
+    /**
+     * Adds bytes and hands each frame they complete to {@code sink} as soon as its last byte is
+     * read, so the frames before an invalid one in the same read are still delivered (and can be
+     * acknowledged) before the exception ends the stream.
+     *
+     * @throws FrameFormatException at the first invalid byte; every later call throws it again
+     */
+    public void feed(byte[] bytes, int offset, int length, Consumer<Frame> sink) throws FrameFormatException {
         if (failure != null) {
             throw failure;
         }
         if (offset < 0 || length < 0 || length > bytes.length - offset) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + ", array " + bytes.length);
         }
-        List<Frame> frames = new ArrayList<>(2);
         int pos = offset;
         int stop = offset + length;
         try {
             while (pos < stop) {
-                int need = bytesWanted();
-                int take = Math.min(need, stop - pos);
+                int take = Math.min(bytesWanted(), stop - pos);
                 append(bytes, pos, take);
                 pos += take;
                 Frame frame = tryComplete();
                 if (frame != null) {
-                    frames.add(frame);
+                    sink.accept(frame);
                 }
             }
         } catch (FrameFormatException e) {
@@ -75,7 +89,6 @@ public final class FrameDecoder {
             start = end = 0;
             throw e;
         }
-        return frames;
     }
 
     public List<Frame> feed(byte[] bytes) throws FrameFormatException {

@@ -151,6 +151,19 @@ class FrameCodecTest {
     }
 
     @Test
+    void framesBeforeAnInvalidOneInTheSameReadReachTheSinkBeforeTheError() throws Exception {
+        byte[] good = FrameCodec.encode(Frame.data(7, new byte[] {1, 2}));
+        byte[] read = new byte[good.length * 2 + 3];
+        System.arraycopy(good, 0, read, 0, good.length);
+        System.arraycopy(good, 0, read, good.length, good.length);
+        read[good.length * 2] = 'x'; // garbage after two good frames
+        List<Frame> got = new ArrayList<>();
+        var e = assertThrows(FrameFormatException.class, () -> new FrameDecoder().feed(read, 0, read.length, got::add));
+        assertEquals(Reason.BAD_MAGIC, e.reason());
+        assertEquals(List.of(FrameCodec.decode(good), FrameCodec.decode(good)), got);
+    }
+
+    @Test
     void aFailedDecoderStaysFailedAndKeepsNoBuffer() {
         var decoder = new FrameDecoder();
         var first = assertThrows(FrameFormatException.class, () -> decoder.feed(patch(VECTOR, 0, 0)));

@@ -45,11 +45,36 @@ final class BlockRunner implements AutoCloseable {
         writeLabShim();
         // The namespace lives as long as this process; every command joins it with nsenter.
         namespace = new ProcessBuilder("unshare", "--net", "sleep", "900").redirectErrorStream(true).start();
+        awaitOwnNamespace();
         Process up = new ProcessBuilder("nsenter", "-t", Long.toString(namespace.pid()), "-n", "ip", "link", "set", "lo", "up")
                 .redirectErrorStream(true).start();
         String upOut = new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!up.waitFor(10, TimeUnit.SECONDS) || up.exitValue() != 0) {
             throw new IOException("could not bring up loopback in the docs namespace: " + upOut);
+        }
+    }
+
+    /**
+     * unshare creates the namespace and then execs sleep; until it has, /proc/PID/ns/net is still
+     * ours, and "ip link set lo up" there would act on the host. Wait (bounded) until it differs.
+     */
+    private void awaitOwnNamespace() throws IOException, InterruptedException {
+        Path own = Files.readSymbolicLink(Path.of("/proc/self/ns/net"));
+        Path theirs = Path.of("/proc", Long.toString(namespace.pid()), "ns", "net");
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (true) {
+            try {
+                if (!Files.readSymbolicLink(theirs).equals(own)) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // the process is still starting
+            }
+            if (!namespace.isAlive() || Instant.now().isAfter(deadline)) {
+                throw new IOException("unshare --net did not create a network namespace: "
+                        + new String(namespace.getInputStream().readNBytes(4096), StandardCharsets.UTF_8));
+            }
+            namespace.waitFor(10, TimeUnit.MILLISECONDS); // returns early if it dies
         }
     }
 

@@ -323,25 +323,24 @@ final class EchoConnection implements ReplySink {
     // ---- frame mode ------------------------------------------------------------------------
 
     private boolean frames(byte[] b, int off, int len) {
-        List<Frame> frames;
         try {
-            frames = decoder.feed(b, off, len);
+            // Frames that complete before a bad one in the same read are still answered: the
+            // client then only retransmits what really was not acknowledged.
+            decoder.feed(b, off, len, f -> {
+                if (!closed) {
+                    frame(f);
+                }
+            });
         } catch (FrameFormatException e) {
-            // The decoder reports the error for the whole read: valid frames that came in the
-            // same read before the bad one are neither delivered nor acknowledged, so to the
-            // client they are simply lost, and it retransmits them on its next connection.
+            if (closed) {
+                return false;
+            }
             server.rejected.increment();
             flush();
             close("invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing", false);
             return false;
         }
-        for (Frame f : frames) {
-            frame(f);
-            if (closed) {
-                return false;
-            }
-        }
-        return true;
+        return !closed;
     }
 
     private void frame(Frame f) {
