@@ -46,6 +46,8 @@ public final class Demo {
         out.println();
         out.println(ok ? "Each fault fooled or stalled the plain client; part 3's resilient client detects and repairs them."
                 : "Some step did not behave as described (see above).");
+        out.println(ok ? "Verdict: delay, loss, corruption, duplication and reset each broke the plain client's exchange"
+                : "Verdict: some fault did not show as described");
         out.flush();
         return ok;
     }

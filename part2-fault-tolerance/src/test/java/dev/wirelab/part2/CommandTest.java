@@ -55,6 +55,8 @@ class CommandTest {
         assertTrue(r.out().contains("0000   54 65 8c 74 31 0a"), "the report's corrupted bytes: " + r.out());
         assertTrue(r.out().contains("             ^^"), r.out());
         assertTrue(r.out().contains("\"Te?t1\""), r.out());
+        assertTrue(r.out().strip().endsWith("Verdict: delay, loss, corruption, duplication and reset each broke the plain client's exchange"),
+                "./lab demo's summary reads the last Verdict line: " + r.out());
     }
 
     @Test
