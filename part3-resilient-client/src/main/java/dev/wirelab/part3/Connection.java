@@ -104,6 +104,9 @@ final class Connection implements AutoCloseable {
             post(new Broken(epoch, e));
         } catch (IOException e) {
             post(new Closed(epoch, describe(e)));
+        } catch (RuntimeException | Error e) {
+            // Without this the loop would wait for replies nobody reads any more.
+            post(new Closed(epoch, "reader failed: " + e));
         }
     }
 
@@ -166,6 +169,8 @@ final class Connection implements AutoCloseable {
             post(new Closed(epoch, describe(e)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            post(new Closed(epoch, "writer failed: " + e));
         }
     }
 
