@@ -89,6 +89,10 @@ public final class DemoCommand implements Callable<Integer> {
         out.println();
         out.printf("   resilient client: %d of %d delivered; the server's handler got each message %s.%n",
                 r.summary().delivered(), count, r.deliveredTwice() == 0 && r.wrongPayloads() == 0 ? "exactly once, intact" : "NOT exactly once");
+        out.println();
+        // One line that ./lab demo collects into its summary of all parts.
+        out.printf("Verdict: the plain client took %d wrong replies at face value; the resilient client delivered %d of %d, each exactly once%s%n",
+                fooled, r.summary().delivered(), count, r.correct() ? "" : " - NOT all delivered");
         out.flush();
         return r.correct() ? Cli.OK : ClientCommand.report(r.summary(), spec.commandLine().getErr());
     }

@@ -156,6 +156,8 @@ class CommandsTest {
         assertTrue(r.out().contains("8 of 8 delivered; the server's handler got each message exactly once, intact."), r.out());
         assertTrue(r.out().contains("<-- ERROR"), r.out());
         assertTrue(r.out().contains("!!  corrupt"), r.out());
+        assertTrue(r.out().strip().endsWith("Verdict: the plain client took 4 wrong replies at face value;"
+                + " the resilient client delivered 8 of 8, each exactly once"), r.out());
     }
 
     private static double number(String json, String field) {
