@@ -360,7 +360,13 @@ final class EchoConnection implements ReplySink {
                     replyFrame(Frame.error(0, "DATA seq must be at least 1"), 0, "DATA seq=0");
                     return;
                 }
-                if (server.ledger().markDelivered(clientId, seq)) {
+                byte[] ack = FrameCodec.encode(Frame.ack(seq, f.payload()));
+                FaultInjector.Decision d = faults.decide(ack.length);
+                if (d.lost()) {
+                    // The wire format's ERROR n means "n was not delivered" (and a dropped reply
+                    // stands for a lost request): a lost message never reaches the handler.
+                    log(label + " lost seq=" + seq + " from " + clientId + ", not delivered");
+                } else if (server.ledger().markDelivered(clientId, seq)) {
                     server.delivered.increment();
                     log(label + " delivered seq=" + seq + " from " + clientId);
                     server.deliver(new Delivery(clientId, seq, f.payload()));
@@ -368,7 +374,7 @@ final class EchoConnection implements ReplySink {
                     server.duplicatesSuppressed.increment();
                     log(label + " duplicate seq=" + seq + " from " + clientId + ", acknowledged again");
                 }
-                replyFrame(Frame.ack(seq, f.payload()), seq, "seq=" + seq);
+                replyFrame(d, ack, seq, "seq=" + seq);
             }
             case ACK, ERROR -> log(label + " unexpected " + f.type() + " seq=" + f.seq() + " from a client, ignored");
         }
@@ -376,7 +382,10 @@ final class EchoConnection implements ReplySink {
 
     private void replyFrame(Frame reply, long seq, String what) {
         byte[] bytes = FrameCodec.encode(reply);
-        FaultInjector.Decision d = faults.decide(bytes.length);
+        replyFrame(faults.decide(bytes.length), bytes, seq, what);
+    }
+
+    private void replyFrame(FaultInjector.Decision d, byte[] bytes, long seq, String what) {
         if (d == FaultInjector.Decision.CLEAN) {
             send(bytes, 0, bytes.length, 1, arrival, null);
             return;

@@ -130,11 +130,16 @@ class FaultTest {
     }
 
     @Test
-    void inFrameModeALostReplyIsAnErrorFrameSayingPacketLoss() throws Exception {
-        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withLoss(1.0)).start();
+    void inFrameModeALostMessageIsAnErrorFrameSayingPacketLossAndIsNotDelivered() throws Exception {
+        List<Delivery> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withLoss(1.0))
+                .onDelivery(delivered::add).start();
              TestClient c = new TestClient(server.address())) {
             c.sendFrame(Frame.data(5, "Test1\n".getBytes(StandardCharsets.UTF_8)));
             assertEquals(Frame.error(5, "Packet Loss"), c.readFrame());
+            // ERROR n means "n was not delivered" (docs/wire-format.md): the handler never saw it.
+            assertEquals(List.of(), delivered);
+            assertEquals(0, server.stats().delivered());
         }
     }
 
