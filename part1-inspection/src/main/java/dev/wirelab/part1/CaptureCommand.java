@@ -132,6 +132,8 @@ public final class CaptureCommand implements Callable<Integer> {
             PcapFile.Writer writer = write != null ? new PcapFile.Writer(write, link.code()) : null;
             CountDownLatch done = new CountDownLatch(1);
             AtomicInteger seen = new AtomicInteger();
+            // The handle is open and the filter set, so the kernel already queues every matching
+            // packet for us: whoever waits for this first line may send traffic right after it.
             err.println("Capturing on " + cap.interfaceName() + " (" + link.description() + ")"
                     + (filter != null ? ", filter \"" + filter + "\"" : "") + "; stop with Ctrl-C"
                     + (count != null ? " or after " + count + " packets" : "")
@@ -168,6 +170,9 @@ public final class CaptureCommand implements Callable<Integer> {
                     }
                     synchronized (out) {
                         out.flush();
+                    }
+                    if (writer != null) {
+                        writer.flush();
                     }
                 }
             });

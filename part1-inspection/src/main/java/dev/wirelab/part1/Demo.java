@@ -220,6 +220,7 @@ public final class Demo {
         if (!r.captured()) {
             out.println("Capture skipped: " + r.skippedReason());
             out.println("Both exchanges ran; run the demo where capture is allowed to see them on the wire.");
+            out.println(verdict(r));
             return;
         }
         out.println();
@@ -262,5 +263,43 @@ public final class Demo {
             }
         }
         out.println("Open both files in Wireshark, or: tshark -r " + r.plainPcap() + " -x");
+        out.println(verdict(r));
+    }
+
+    /** True when the run showed what section 3.1 claims: secret readable in plain TCP, not in TLS. */
+    public static boolean asExpected(Result r) {
+        return !r.captured() || (r.plainHit() != null && r.tlsHit() == null);
+    }
+
+    /**
+     * The run in one sentence, on a line starting with "Verdict: " (./lab demo collects it into
+     * its summary).
+     */
+    public static String verdict(Result r) {
+        if (!r.captured()) {
+            return "Verdict: capture skipped (" + shortReason(r.skippedReason()) + "); both exchanges ran";
+        }
+        if (r.tlsHit() != null) {
+            return "Verdict: the secret was readable in TLS frame " + r.tlsHit().frame() + " too - the TLS setup is broken";
+        }
+        if (r.plainHit() == null) {
+            return "Verdict: the secret was found in neither capture (plain-TCP frames lost?)";
+        }
+        return "Verdict: the secret was readable in plain-TCP frame " + r.plainHit().frame() + " at byte "
+                + r.plainHit().offset() + " and absent from the TLS 1.3 capture";
+    }
+
+    /** The cause without the how-to-fix part, which the "Capture skipped" line above already gives. */
+    static String shortReason(String why) {
+        String s = why;
+        int fix = s.indexOf("; ");
+        if (fix > 0) {
+            s = s.substring(0, fix);
+        }
+        int detail = s.indexOf("): ");
+        if (detail > 0) {
+            s = s.substring(0, detail + 1);
+        }
+        return s;
     }
 }

@@ -37,6 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
         Demo.Result r = new Demo(secret, out, certDir != null ? certDir : CertStore.defaultDir()).run();
         Demo.print(r, secret, o);
         o.flush();
-        return Cli.OK;
+        // A capture that contradicts the lesson (secret in the TLS one, or lost from the plain one) is a failure.
+        return Demo.asExpected(r) ? Cli.OK : Cli.FAILED;
     }
 }

@@ -42,14 +42,19 @@ public final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         javax.net.ssl.SSLContext ctx = null;
+        CertStore.Identity id = null;
         if (tls) {
-            CertStore.Identity id = CertStore.loadOrCreate(certDir != null ? certDir : CertStore.defaultDir());
-            out.println((id.created() ? "Created certificate " : "Using certificate ") + id.certFile());
-            out.println("SHA-256 fingerprint " + id.sha256Fingerprint());
+            id = CertStore.loadOrCreate(certDir != null ? certDir : CertStore.defaultDir());
             ctx = TlsContexts.server(id);
         }
         CountDownLatch stop = new CountDownLatch(1);
         try (InspectServer server = InspectServer.start(host, port, ctx, new ServerLog(out))) {
+            // Nothing is printed before the port is bound: whoever waits for our first line
+            // (a script, the docs check) may connect as soon as it sees it.
+            if (id != null) {
+                out.println((id.created() ? "Created certificate " : "Using certificate ") + id.certFile());
+                out.println("SHA-256 fingerprint " + id.sha256Fingerprint());
+            }
             out.println("Listening on " + host + ":" + server.port() + (tls ? " (TLS 1.3)" : " (plain TCP)"));
             out.flush();
             Thread hook = new Thread(stop::countDown);

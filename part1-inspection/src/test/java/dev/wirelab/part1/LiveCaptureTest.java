@@ -75,6 +75,10 @@ class LiveCaptureTest {
         Demo.print(r, secret, new PrintWriter(text));
         assertTrue(text.toString().contains("PLAIN TCP: the secret is readable in frame " + r.plainHit().frame()));
         assertTrue(text.toString().contains("TLS 1.3: the secret appears in none of the"), text.toString());
+        List<String> lines = text.toString().lines().toList();
+        assertEquals("Verdict: the secret was readable in plain-TCP frame " + r.plainHit().frame() + " at byte "
+                + r.plainHit().offset() + " and absent from the TLS 1.3 capture", lines.get(lines.size() - 1));
+        assertTrue(Demo.asExpected(r));
     }
 
     @Test

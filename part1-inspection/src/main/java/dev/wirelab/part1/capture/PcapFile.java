@@ -126,13 +126,23 @@ public final class PcapFile {
         }
 
         public synchronized void write(CapturedFrame f) {
-            ByteBuffer r = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            // Header and data in one write: BufferedOutputStream then only ever empties its buffer
+            // between records, so a reader of a file still being written sees whole frames.
+            ByteBuffer r = ByteBuffer.allocate(16 + f.data().length).order(ByteOrder.LITTLE_ENDIAN);
             long sec = Math.floorDiv(f.epochNanos(), 1_000_000_000L);
             long micros = Math.floorMod(f.epochNanos(), 1_000_000_000L) / 1_000L;
-            r.putInt((int) sec).putInt((int) micros).putInt(f.data().length).putInt(f.wireLength());
+            r.putInt((int) sec).putInt((int) micros).putInt(f.data().length).putInt(f.wireLength()).put(f.data());
             try {
                 out.write(r.array());
-                out.write(f.data());
+            } catch (IOException e) {
+                throw new UserError("cannot write " + file + ": " + e.getMessage());
+            }
+        }
+
+        /** Pushes the frames written so far to the file, so it can be read while a capture goes on. */
+        public synchronized void flush() {
+            try {
+                out.flush();
             } catch (IOException e) {
                 throw new UserError("cannot write " + file + ": " + e.getMessage());
             }
