@@ -150,4 +150,17 @@ class CommandsTest {
             assertTrue(r.err().startsWith("error: cannot listen on 127.0.0.1:" + server.port()), r.err());
         }
     }
+
+    @Test
+    void theTlsServerPrintsNothingUntilItListens(@TempDir Path tmp) {
+        // Scripts (and the docs check) take the first line as "listening"; a certificate line
+        // printed before a failed bind would have lied.
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
+            var r = CliRun.run("server", "--tls", "--cert-dir", tmp.toString(), "--host", "127.0.0.1",
+                    "--port", String.valueOf(server.port()), "--duration", "0.1");
+            assertEquals(1, r.exit());
+            assertEquals("", r.out());
+            assertTrue(r.err().startsWith("error: cannot listen on 127.0.0.1:" + server.port()), r.err());
+        }
+    }
 }

@@ -120,6 +120,7 @@ public final class PcapFile {
                 h.putInt(MAGIC_MICROS).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
                         .putInt(SNAPLEN).putInt(linkTypeCode);
                 out.write(h.array());
+                out.flush(); // from the start, the file is a valid (empty) capture
             } catch (IOException e) {
                 throw new UserError("cannot write " + file + ": " + e.getMessage());
             }
