@@ -24,6 +24,11 @@ public record Frame(FrameType type, long seq, byte[] payload) {
         if (seq < 0 || seq > MAX_SEQ) {
             throw new IllegalArgumentException("seq " + seq + " does not fit in 32 unsigned bits");
         }
+        if (type == FrameType.HELLO && payload.length > FrameCodec.MAX_CLIENT_ID_BYTES) {
+            // Every receiver rejects such a HELLO; refuse to build one rather than send it.
+            throw new IllegalArgumentException("a HELLO payload (client id) is at most "
+                    + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes, not " + payload.length);
+        }
         payload = payload.clone();
     }
 

@@ -53,8 +53,8 @@ public final class FrameCodec {
         var frames = decoder.feed(bytes, 0, bytes.length);
         decoder.finish();
         if (frames.size() != 1) {
-            throw new FrameFormatException(FrameFormatException.Reason.TRUNCATED,
-                    "expected one frame, found " + frames.size());
+            throw new FrameFormatException(FrameFormatException.Reason.TRAILING_BYTES,
+                    "expected exactly one frame, found " + frames.size() + " frames");
         }
         return frames.get(0);
     }
@@ -67,9 +67,14 @@ public final class FrameCodec {
      *     while the bytes so far are a prefix of the magic and version
      */
     public static boolean startsLikeFrame(byte[] bytes, int length) {
+        return startsLikeFrame(bytes, 0, length);
+    }
+
+    /** {@link #startsLikeFrame(byte[], int)} for bytes starting at {@code offset}, without copying. */
+    public static boolean startsLikeFrame(byte[] bytes, int offset, int length) {
         int[] expected = {MAGIC_0, MAGIC_1, VERSION};
         for (int i = 0; i < Math.min(length, expected.length); i++) {
-            if ((bytes[i] & 0xFF) != expected[i]) {
+            if ((bytes[offset + i] & 0xFF) != expected[i]) {
                 return false;
             }
         }
@@ -90,7 +95,8 @@ public final class FrameCodec {
         out[at + 3] = (byte) value;
     }
 
-    static long getU32(byte[] in, int at) {
+    /** The unsigned big-endian 32-bit number at {@code at}, as the seq and length fields hold it. */
+    public static long getU32(byte[] in, int at) {
         return ((in[at] & 0xFFL) << 24) | ((in[at + 1] & 0xFFL) << 16) | ((in[at + 2] & 0xFFL) << 8) | (in[at + 3] & 0xFFL);
     }
 }

@@ -13,7 +13,10 @@ public final class FrameFormatException extends Exception {
         BAD_TYPE,
         LENGTH_TOO_LARGE,
         CRC_MISMATCH,
-        TRUNCATED
+        /** The stream ended inside a frame. */
+        TRUNCATED,
+        /** A one-shot decode found bytes after its frame. */
+        TRAILING_BYTES
     }
 
     private final Reason reason;

@@ -84,10 +84,14 @@ class FrameCodecTest {
 
     @Test
     void aHelloLongerThanSixtyFourBytesIsRejected() {
-        byte[] wire = FrameCodec.encode(new Frame(FrameType.HELLO, 0, new byte[65]));
+        // Built by hand: Frame itself refuses to make such a HELLO.
+        byte[] wire = FrameCodec.encode(Frame.data(0, new byte[65]));
+        wire[3] = (byte) FrameType.HELLO.code();
+        FrameCodec.putU32(wire, wire.length - 4, FrameCodec.crc(wire, 0, wire.length - 4));
         var e = assertThrows(FrameFormatException.class, () -> FrameCodec.decode(wire));
         assertEquals(Reason.LENGTH_TOO_LARGE, e.reason());
         assertThrows(IllegalArgumentException.class, () -> Frame.hello("x".repeat(65)));
+        assertThrows(IllegalArgumentException.class, () -> new Frame(FrameType.HELLO, 0, new byte[65]));
     }
 
     @Test
@@ -161,6 +165,13 @@ class FrameCodecTest {
         var e = assertThrows(FrameFormatException.class, () -> new FrameDecoder().feed(read, 0, read.length, got::add));
         assertEquals(Reason.BAD_MAGIC, e.reason());
         assertEquals(List.of(FrameCodec.decode(good), FrameCodec.decode(good)), got);
+    }
+
+    @Test
+    void aOneShotDecodeWithBytesAfterTheFrameSaysSo() {
+        byte[] twice = java.util.Arrays.copyOf(VECTOR, VECTOR.length * 2);
+        System.arraycopy(VECTOR, 0, twice, VECTOR.length, VECTOR.length);
+        assertEquals(Reason.TRAILING_BYTES, reasonFor(twice));
     }
 
     @Test
