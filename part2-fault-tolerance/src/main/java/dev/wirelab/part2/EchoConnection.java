@@ -104,7 +104,10 @@ final class EchoConnection implements ReplySink {
         this.faults = new FaultInjector(server.faults(), random);
         this.logging = server.logging();
         this.delayed = server.faults().delays();
-        this.clientId = remote;
+        // Without HELLO a connection is its own client: an ip:port is reused by the next client
+        // that gets the same ephemeral port, and remembering its numbers would then acknowledge
+        // that stranger's seq=1 without delivering it.
+        this.clientId = label;
     }
 
     /** On the loop: starts serving. */
@@ -347,7 +350,7 @@ final class EchoConnection implements ReplySink {
         switch (f.type()) {
             case HELLO -> {
                 String id = f.payloadText();
-                clientId = id.isEmpty() ? remote : id;
+                clientId = id.isEmpty() ? label : id;
                 log(label + " hello from " + clientId);
                 replyFrame(Frame.ack(0, new byte[0]), 0, "HELLO");
             }

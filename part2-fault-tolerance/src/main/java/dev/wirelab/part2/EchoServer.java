@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * ERROR); any other connection is line mode, where each newline-terminated line is a message, so
  * {@code nc} works. In frame mode the server remembers per client id which sequence numbers it
  * delivered: a retransmission is acknowledged again but handed to {@code onDelivery} once, also
- * across reconnects. A connection without HELLO uses its remote {@code ip:port} as client id.
+ * across reconnects. A connection without HELLO is its own client, with id {@code #n ip:port}
+ * (n counts connections), so nothing is deduplicated across connections without HELLO.
  *
  * <p>Clients are served by one event loop per core (non-blocking I/O with a selector), so a
  * thousand connections cost a thousand small buffers, not a thousand threads. A misbehaving

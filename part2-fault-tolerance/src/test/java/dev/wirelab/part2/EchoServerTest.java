@@ -1,11 +1,16 @@
 package dev.wirelab.part2;
 
 import dev.wirelab.common.Frame;
+import dev.wirelab.common.FrameCodec;
+import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -124,7 +129,38 @@ class EchoServerTest {
                 }
             }
             assertEquals(2, deliveries.size());
-            assertTrue(deliveries.get(0).clientId().startsWith("127.0.0.1:"));
+            assertTrue(deliveries.get(0).clientId().matches("#\\d+ 127\\.0\\.0\\.1:\\d+"), deliveries.get(0).clientId());
+        }
+    }
+
+    @Test
+    void aNewClientOnAReusedPortIsNotMistakenForTheOldOne() throws Exception {
+        List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(deliveries::add).start()) {
+            int localPort = -1;
+            for (int i = 0; i < 2; i++) {
+                try (Socket s = new Socket()) {
+                    s.setReuseAddress(true);
+                    s.bind(new InetSocketAddress("127.0.0.1", i == 0 ? 0 : localPort));
+                    localPort = s.getLocalPort();
+                    s.connect(server.address(), 5000);
+                    s.setSoTimeout(20_000);
+                    s.getOutputStream().write(FrameCodec.encode(Frame.data(1, bytes("client " + i))));
+                    FrameDecoder d = new FrameDecoder(1024);
+                    byte[] buf = new byte[256];
+                    List<Frame> got = new ArrayList<>();
+                    while (got.isEmpty()) {
+                        int n = s.getInputStream().read(buf);
+                        assertTrue(n > 0, "no ACK");
+                        got.addAll(d.feed(buf, 0, n));
+                    }
+                    assertEquals(Frame.ack(1, bytes("client " + i)), got.get(0));
+                    // RST: neither side keeps the port in TIME_WAIT, so the next client gets the same one
+                    s.setSoLinger(true, 0);
+                }
+            }
+            assertEquals(2, deliveries.size(), "the second client's seq=1 was acknowledged, so it must be delivered: " + deliveries);
+            assertEquals("client 1", new String(deliveries.get(1).payload(), StandardCharsets.UTF_8));
         }
     }
 
