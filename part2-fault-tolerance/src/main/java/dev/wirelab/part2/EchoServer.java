@@ -52,7 +52,7 @@ public final class EchoServer implements AutoCloseable {
     private final EventLoop[] loops;
     private final InetSocketAddress boundAddress;
     private final SplittableRandom random;
-    private final DeliveryLedger ledger = new DeliveryLedger();
+    private final DeliveryLedger ledger = new DeliveryLedger(this::log);
     private final Set<EchoConnection> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;

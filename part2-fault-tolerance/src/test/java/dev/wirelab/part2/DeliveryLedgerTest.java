@@ -39,6 +39,44 @@ class DeliveryLedgerTest {
     }
 
     @Test
+    void oneClientKeepsAtMostItsShareOfOutOfOrderNumbers() {
+        DeliveryLedger ledger = new DeliveryLedger();
+        for (long seq = 2; seq < 2 + 2L * DeliveryLedger.MAX_GAPS_PER_CLIENT; seq += 2) {
+            ledger.markDelivered("sparse", seq);
+        }
+        assertTrue(ledger.gapEntries() <= DeliveryLedger.MAX_GAPS_PER_CLIENT, "gap entries " + ledger.gapEntries());
+    }
+
+    @Test
+    @Timeout(30)
+    void manyClientIdsWithSparseNumbersStayWithinTheTotalBudget() {
+        List<String> log = new CopyOnWriteArrayList<>();
+        DeliveryLedger ledger = new DeliveryLedger(log::add);
+        int perClient = DeliveryLedger.MAX_GAPS_PER_CLIENT;
+        int clients = DeliveryLedger.MAX_TOTAL_GAPS / perClient + 50;
+        for (int c = 0; c < clients; c++) {
+            for (long seq = 2; seq < 2 + 2L * perClient; seq += 2) { // every other number: all gaps
+                ledger.markDelivered("id-" + c, seq);
+            }
+            assertTrue(ledger.gapEntries() <= DeliveryLedger.MAX_TOTAL_GAPS, "after client " + c + ": " + ledger.gapEntries());
+        }
+        assertTrue(ledger.clientCount() < clients, "old clients were forgotten: " + ledger.clientCount());
+        assertFalse(ledger.markDelivered("id-" + (clients - 1), 2), "the most recent client is still remembered");
+        assertTrue(log.stream().anyMatch(l -> l.contains("forgot client id-0")), log.toString());
+    }
+
+    @Test
+    void theNumberOfClientsIsBounded() {
+        DeliveryLedger ledger = new DeliveryLedger(3, 16, 1_000, line -> { });
+        for (int c = 0; c < 10; c++) {
+            ledger.markDelivered("id-" + c, 1);
+        }
+        assertEquals(3, ledger.clientCount());
+        assertFalse(ledger.markDelivered("id-9", 1));
+        assertTrue(ledger.markDelivered("id-0", 1), "forgotten, so new again");
+    }
+
+    @Test
     @Timeout(10)
     void aDeliveryHandlerThatThrowsDoesNotStopTheServer() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
