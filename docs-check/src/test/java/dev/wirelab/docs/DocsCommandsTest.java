@@ -54,7 +54,15 @@ class DocsCommandsTest {
             assumeTrue(isRoot() && onPath("unshare") && onPath("nsenter"),
                     "the docs check runs the pages' commands in a private network namespace (ports as written,"
                             + " e.g. 8080), which needs root and util-linux's unshare/nsenter; CI has both");
-            run(block);
+            try {
+                run(block);
+            } catch (AssertionError first) {
+                // Rot is deterministic and fails again; a timing fluke on a loaded machine (an
+                // extra TCP ACK in a live capture) does not. One fresh retry, and say so.
+                System.err.println("docs check: " + block.page() + ":" + block.line()
+                        + " failed once, retrying in a fresh namespace: " + String.valueOf(first.getMessage()).lines().findFirst().orElse(""));
+                run(block);
+            }
         }));
     }
 
