@@ -129,7 +129,7 @@ final class EchoConnection implements ReplySink {
         close("server stopped", false);
     }
 
-    void internalError(RuntimeException e) {
+    void internalError(Throwable e) {
         close("internal error: " + e, true);
     }
 

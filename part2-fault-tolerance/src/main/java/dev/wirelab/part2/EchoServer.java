@@ -233,7 +233,16 @@ public final class EchoServer implements AutoCloseable {
             connections.increment();
             // One random stream per connection, split in accept order: reproducible per connection
             // and no lock shared between connections.
-            EventLoop loop = loops[(int) (number % loops.length)];
+            EventLoop loop = liveLoop(number);
+            if (loop == null) {
+                log("no event loop left to serve " + ch.socket().getRemoteSocketAddress() + ", closing it");
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                continue;
+            }
             EchoConnection c = new EchoConnection(this, loop, ch, number, random.split());
             open.add(c);
             loop.execute(c::register);
@@ -242,6 +251,17 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** The loop for connection {@code number}, round-robin over the loops still running. */
+    private EventLoop liveLoop(long number) {
+        for (int i = 0; i < loops.length; i++) {
+            EventLoop loop = loops[(int) ((number + i) % loops.length)];
+            if (loop.alive()) {
+                return loop;
+            }
+        }
+        return null;
     }
 
     private static void pause() {
@@ -278,7 +298,7 @@ public final class EchoServer implements AutoCloseable {
         if (log != null) {
             try {
                 log.accept(line);
-            } catch (RuntimeException ignored) {
+            } catch (Throwable ignored) {
                 // a broken log sink must not break serving
             }
         }
@@ -287,7 +307,7 @@ public final class EchoServer implements AutoCloseable {
     void deliver(Delivery d) {
         try {
             onDelivery.accept(d);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException e) { // an Error ends the connection (see EventLoop), not the loop
             log("delivery handler failed for seq=" + d.seq() + " from " + d.clientId() + ": " + e);
         }
     }

@@ -40,6 +40,7 @@ final class EventLoop implements Runnable {
     private long timerOrder;
     private long nextSweep;
     private volatile boolean stopping;
+    private volatile boolean ended;
 
     EventLoop(String name, Duration idleTimeout, Consumer<String> log) throws IOException {
         this.selector = Selector.open();
@@ -52,6 +53,11 @@ final class EventLoop implements Runnable {
 
     void start() {
         thread.start();
+    }
+
+    /** False once the loop's thread ended: it must not be given connections any more. */
+    boolean alive() {
+        return !ended && !stopping;
     }
 
     boolean inLoop() {
@@ -113,9 +119,11 @@ final class EventLoop implements Runnable {
                 runTimers();
                 sweep();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Only the selector itself gets here (each connection, task and timer is guarded).
             log.accept("event loop " + thread.getName() + " failed: " + e);
         } finally {
+            ended = true;
             runTasks();
             for (EchoConnection c : new ArrayList<>(connections)) {
                 c.abortFromServer();
@@ -144,9 +152,14 @@ final class EventLoop implements Runnable {
         EchoConnection c = (EchoConnection) key.attachment();
         try {
             c.onReady(key);
-        } catch (RuntimeException e) {
-            // A bug must not take the loop down with every other client on it; it ends this one.
-            c.internalError(e);
+        } catch (Throwable e) {
+            // A bug, or an Error such as OutOfMemoryError while serving one client, must not take
+            // the loop down with every other client on it; it ends this one.
+            try {
+                c.internalError(e);
+            } catch (Throwable again) {
+                key.cancel();
+            }
         }
     }
 
@@ -154,7 +167,7 @@ final class EventLoop implements Runnable {
         for (Runnable r; (r = tasks.poll()) != null; ) {
             try {
                 r.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 log.accept("task on " + thread.getName() + " failed: " + e);
             }
         }
@@ -166,7 +179,7 @@ final class EventLoop implements Runnable {
             timers.poll();
             try {
                 t.task().run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 log.accept("timer on " + thread.getName() + " failed: " + e);
             }
         }

@@ -56,6 +56,34 @@ class HostileInputTest {
     }
 
     @Test
+    void anErrorWhileServingOneClientEndsThatConnectionButNoEventLoop() throws Exception {
+        Watch log = new Watch("internal error");
+        try (EchoServer server = EchoServer.builder().log(log)
+                .onDelivery(d -> {
+                    throw new OutOfMemoryError("simulated, while delivering");
+                }).start()) {
+            try (TestClient bad = new TestClient(server.address())) {
+                bad.sendFrame(Frame.data(1, "x".getBytes(StandardCharsets.UTF_8)));
+                try {
+                    assertEquals(0, bad.readToEnd().length, "that connection is closed");
+                } catch (SocketException reset) {
+                    // closed with a reset: as good, the point is that it ends
+                }
+            }
+            log.await();
+            // More clients than there are loops: each loop, including the one that met the Error, serves.
+            int clients = 4 * Runtime.getRuntime().availableProcessors() + 1;
+            for (int i = 0; i < clients; i++) {
+                try (TestClient c = new TestClient(server.address())) {
+                    c.socket.setSoTimeout(5_000);
+                    c.sendLine("client " + i);
+                    assertEquals("client " + i + "\n", c.readLine());
+                }
+            }
+        }
+    }
+
+    @Test
     void binaryDataIsEchoedByteForByte() throws Exception {
         byte[] all = new byte[256 * 4 + 1];
         for (int i = 0; i < all.length - 1; i++) {
