@@ -54,6 +54,7 @@ public final class FaultProxy implements AutoCloseable {
     private final LongAdder connections = new LongAdder();
     private final LongAdder units = new LongAdder();
     private final FaultInjector.Counters counters = new FaultInjector.Counters();
+    private final ReplyChannel.WriterCount writers = new ReplyChannel.WriterCount();
 
     private FaultProxy(Builder b) throws IOException {
         this.upstream = Objects.requireNonNull(b.upstream, "upstream");
@@ -157,6 +158,11 @@ public final class FaultProxy implements AutoCloseable {
                 counters.lost().sum(), counters.corrupted().sum(), counters.duplicated().sum(), counters.resets().sum());
     }
 
+    /** Delayed-reply writer threads still running (two per live connection with delay, none after). */
+    ReplyChannel.WriterCount writers() {
+        return writers;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -207,6 +213,7 @@ public final class FaultProxy implements AutoCloseable {
         private final AtomicBoolean done = new AtomicBoolean();
         private final AtomicInteger halfClosed = new AtomicInteger();
         private volatile Socket server;
+        private final Set<ReplyChannel> channels = ConcurrentHashMap.newKeySet();
 
         Pair(Socket client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
             this.client = client;
@@ -239,7 +246,12 @@ public final class FaultProxy implements AutoCloseable {
         private void pump(Socket from, Socket to, boolean faulty, FaultInjector injector, String name) {
             try {
                 ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && faults.delays(), label + " " + name,
-                        e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true));
+                        e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true),
+                        writers);
+                channels.add(channel);
+                if (done.get()) {
+                    channel.stop(); // closed while this one was being made: close() did not see it
+                }
                 UnitSplitter splitter = faulty ? new UnitSplitter(maxFrame) : null;
                 InputStream in = from.getInputStream();
                 byte[] buf = new byte[8192];
@@ -310,6 +322,11 @@ public final class FaultProxy implements AutoCloseable {
                 } catch (IOException ignored) {
                     // closing anyway
                 }
+            }
+            // A writer waiting for its next reply would otherwise wait forever: two threads leaked
+            // per connection that ends abnormally.
+            for (ReplyChannel c : channels) {
+                c.stop();
             }
             open.remove(this);
             log.accept(label + " closed: " + why);

@@ -51,19 +51,61 @@ final class ReplyChannel implements ReplySink {
     private final Semaphore budget;
     private final Thread writer;
     private volatile boolean stopped;
+    private final WriterCount writers;
+
+    /** Live writer threads of one proxy, so a leak is visible (and testable) without walking threads. */
+    static final class WriterCount {
+        private int live;
+
+        synchronized void started() {
+            live++;
+        }
+
+        synchronized void ended() {
+            live--;
+            notifyAll();
+        }
+
+        synchronized int live() {
+            return live;
+        }
+
+        /** Waits until at most {@code n} writers are live; false if that did not happen in time. */
+        synchronized boolean awaitAtMost(int n, java.time.Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (live > n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
 
     /**
      * @param onWriteFailure called (from the writer thread) when a delayed write fails
      * @param onReset        aborts the connection; called when a reset fault comes due
      */
     ReplyChannel(OutputStream out, boolean delayed, String name, Consumer<IOException> onWriteFailure, Runnable onReset) {
+        this(out, delayed, name, onWriteFailure, onReset, null);
+    }
+
+    /** @param writers counts live writer threads (started here, ended by the writer itself); may be null */
+    ReplyChannel(OutputStream out, boolean delayed, String name, Consumer<IOException> onWriteFailure, Runnable onReset,
+                 WriterCount writers) {
         this.out = out;
+        this.writers = writers;
         this.delayed = delayed;
         this.onWriteFailure = onWriteFailure;
         this.onReset = onReset;
         if (delayed) {
             queue = new LinkedBlockingQueue<>();
             budget = new Semaphore(MAX_PENDING_BYTES);
+            if (writers != null) {
+                writers.started();
+            }
             writer = Thread.ofVirtual().name(name).start(this::writeLoop);
         } else {
             queue = null;
@@ -194,6 +236,10 @@ final class ReplyChannel implements ReplySink {
         } catch (IOException e) {
             if (!stopped) {
                 onWriteFailure.accept(e);
+            }
+        } finally {
+            if (writers != null) {
+                writers.ended();
             }
         }
     }

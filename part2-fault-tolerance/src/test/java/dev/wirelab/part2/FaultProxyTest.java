@@ -117,6 +117,22 @@ class FaultProxyTest {
     }
 
     @Test
+    void connectionsThatEndAbnormallyLeaveNoDelayWriterBehind() throws Exception {
+        try (EchoServer server = EchoServer.builder().start();
+             FaultProxy proxy = proxy(server, FaultConfig.none().withDelay(Duration.ofMillis(1)), FaultProxy.Direction.BOTH)) {
+            for (int i = 0; i < 5; i++) {
+                try (TestClient c = new TestClient(proxy.address())) {
+                    c.sendLine("Test" + i);
+                    assertEquals("Test" + i + "\n", c.readLine());
+                    c.socket.setSoLinger(true, 0); // the client resets instead of closing
+                }
+            }
+            assertTrue(proxy.writers().awaitAtMost(0, Duration.ofSeconds(10)),
+                    proxy.writers().live() + " delayed-reply writers still running after every client reset");
+        }
+    }
+
+    @Test
     void anUnreachableUpstreamClosesTheClientWithALogLine() throws Exception {
         HostileInputTest.Watch log = new HostileInputTest.Watch("unreachable");
         java.net.InetSocketAddress dead;
