@@ -194,13 +194,45 @@ public final class FaultProxy implements AutoCloseable {
                     return;
                 }
                 log.accept("accept failed: " + e.getMessage());
+                pause(); // e.g. out of file descriptors: don't spin and flood the log, let connections close
+                continue;
+            } catch (Throwable e) {
+                // Whatever it is (an Error while out of file descriptors, say), the proxy keeps accepting.
+                safeLog("accept failed: " + e);
+                pause();
                 continue;
             }
-            number++;
-            connections.increment();
-            Pair p = new Pair(client, number, random.split(), random.split());
-            open.add(p);
-            Thread.ofVirtual().name("proxy " + number).start(p::run);
+            try {
+                number++;
+                connections.increment();
+                Pair p = new Pair(client, number, random.split(), random.split());
+                open.add(p);
+                Thread.ofVirtual().name("proxy " + number).start(p::run);
+            } catch (Throwable e) {
+                safeLog("could not serve connection #" + number + ": " + e);
+                try {
+                    client.close();
+                } catch (Throwable ignored) {
+                    // closing anyway
+                }
+                pause();
+            }
+        }
+    }
+
+    private void safeLog(String line) {
+        try {
+            log.accept(line);
+        } catch (Throwable ignored) {
+            // the log must not end the thread that called it
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -223,6 +255,14 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         void run() {
+            try {
+                connectAndPump();
+            } catch (Throwable e) {
+                close("failed: " + e, false);
+            }
+        }
+
+        private void connectAndPump() {
             Socket s = new Socket();
             try {
                 s.connect(upstream, 5000);
@@ -291,6 +331,8 @@ public final class FaultProxy implements AutoCloseable {
                 close(name + ": " + e.getMessage(), false);
             } catch (IOException e) {
                 close(name + " failed: " + e.getMessage(), false);
+            } catch (Throwable e) {
+                close(name + " failed: " + e, false);
             }
         }
 
@@ -329,7 +371,7 @@ public final class FaultProxy implements AutoCloseable {
                 c.stop();
             }
             open.remove(this);
-            log.accept(label + " closed: " + why);
+            safeLog(label + " closed: " + why);
         }
     }
 }
