@@ -39,6 +39,8 @@ final class EchoConnection implements ReplySink {
     static final int MAX_PENDING_BYTES = 1 << 20;
     static final int MAX_UNSENT_BYTES = 256 * 1024;
     private static final int DISCARD_LIMIT = 1 << 20;
+    /** How long an over-long line's sender may take to read the error, without an idle timeout. */
+    private static final long DISCARD_GRACE_NANOS = 10_000_000_000L;
 
     private enum Mode { UNDECIDED, LINES, FRAMES }
 
@@ -303,6 +305,10 @@ final class EchoConnection implements ReplySink {
             }
             loop.schedule(System.nanoTime() + 1_000_000_000L, () -> close(why, false));
         };
+        // The close above waits for the output to drain, which a client that does not read never
+        // lets happen, and the idle sweep skips a discarding connection: bound it from here too.
+        long idle = server.idleTimeout().toNanos();
+        loop.schedule(System.nanoTime() + (idle > 0 ? idle : DISCARD_GRACE_NANOS), () -> close(why, false));
         flush();
         return false;
     }
