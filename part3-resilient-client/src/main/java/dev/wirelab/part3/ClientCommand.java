@@ -49,7 +49,7 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Size of each generated message (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--client-id", paramLabel = "ID", description = "Client id sent in HELLO (default: random).")
+    @Option(names = "--client-id", paramLabel = "ID", description = "Client id; HELLO says ID#<8 random hex digits>, new for every run (default: random).")
     String clientId;
 
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000",

@@ -8,11 +8,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 /**
@@ -52,22 +52,24 @@ public final class Experiment {
     /** As {@link #run(FaultConfig, long, List, int, UnaryOperator, ClientListener)}, saying HELLO as {@code clientId}. */
     public static Result run(FaultConfig faults, long seed, List<byte[]> payloads, int window, String clientId,
                              UnaryOperator<ResilientClient.Config> configure, ClientListener listener) {
-        Map<Long, AtomicInteger> seen = new ConcurrentHashMap<>();
-        AtomicInteger wrong = new AtomicInteger();
+        List<Delivery> got = new CopyOnWriteArrayList<>();
         try (EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).faults(faults).seed(seed)
-                .onDelivery((Delivery d) -> {
-                    seen.computeIfAbsent(d.seq(), k -> new AtomicInteger()).incrementAndGet();
-                    long i = d.seq() - 1;
-                    if (!d.clientId().equals(clientId) || i < 0 || i >= payloads.size()
-                            || !java.util.Arrays.equals(payloads.get((int) i), d.payload())) {
-                        wrong.incrementAndGet();
-                    }
-                }).start()) {
+                .onDelivery(got::add).start()) {
             ResilientClient.Config cfg = configure.apply(
                     ResilientClient.Config.to("127.0.0.1", server.port()).withClientId(clientId).withWindow(window));
             Summary summary = new ResilientClient(cfg, listener, new java.util.SplittableRandom(seed)).send(payloads);
-            int twice = (int) seen.values().stream().filter(c -> c.get() > 1).count();
-            return new Result(faults, window, summary, server.stats(), seen.size(), twice, wrong.get());
+            Map<Long, Integer> seen = new HashMap<>();
+            int wrong = 0;
+            for (Delivery d : got) {
+                seen.merge(d.seq(), 1, Integer::sum);
+                long i = d.seq() - 1;
+                if (!d.clientId().equals(summary.sessionId()) || i < 0 || i >= payloads.size()
+                        || !java.util.Arrays.equals(payloads.get((int) i), d.payload())) {
+                    wrong++;
+                }
+            }
+            int twice = (int) seen.values().stream().filter(c -> c > 1).count();
+            return new Result(faults, window, summary, server.stats(), seen.size(), twice, wrong);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the echo server: " + e.getMessage(), e);
         }

@@ -6,9 +6,11 @@ import dev.wirelab.common.FrameType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -19,7 +21,7 @@ import java.util.random.RandomGenerator;
  * The resilient client of section 3.3: sends messages as DATA frames (sequence number + CRC-32C),
  * accepts a message as delivered only on an ACK with its sequence number, a valid checksum and the
  * same payload echoed, and otherwise retransmits — on a timeout, an ERROR reply, a corrupt or
- * unparseable reply, a reset or a closed connection — reconnecting with HELLO and the same client id
+ * unparseable reply, a reset or a closed connection — reconnecting with HELLO and the same session id
  * so the server can tell a retransmission from a new message.
  *
  * <p>One event loop thread owns all state ({@link SendWindow}, {@link RttEstimator}); a
@@ -81,9 +83,38 @@ public final class ResilientClient {
             return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, maxAttempts, w, jitter, maxPayload, connectTimeout);
         }
 
+        /** "client-" and 64 random bits: two clients started without --client-id never share an id. */
         public static String randomClientId() {
-            return "client-" + Long.toHexString(Double.doubleToLongBits(Math.random()) ^ System.nanoTime()).substring(0, 8);
+            return "client-" + HexFormat.of().toHexDigits(SESSION_RANDOM.nextLong());
         }
+    }
+
+    private static final SecureRandom SESSION_RANDOM = new SecureRandom();
+
+    /**
+     * The id one {@link #send} call says HELLO with: the configured client id, {@code #}, and 8 random
+     * hex digits, within the wire format's 64 bytes (the client id is shortened if need be).
+     *
+     * <p>The server remembers per id which sequence numbers it delivered, and every run numbers its
+     * messages from 1 again. Were the bare id reused, a second run's messages would be taken for
+     * retransmissions of the first run's: acknowledged, but never handed to the application.
+     */
+    static String sessionId(String clientId) {
+        String suffix = "#" + HexFormat.of().toHexDigits(SESSION_RANDOM.nextInt());
+        int budget = FrameCodec.MAX_CLIENT_ID_BYTES - suffix.length();
+        StringBuilder user = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < clientId.length(); ) {
+            int cp = clientId.codePointAt(i);
+            int len = new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes + len > budget) {
+                break;
+            }
+            user.appendCodePoint(cp);
+            bytes += len;
+            i += Character.charCount(cp);
+        }
+        return user + suffix;
     }
 
     /** Failed HELLO exchanges in a row where the server did answer (ERROR, corrupt, reset), per allowed attempt. */
@@ -132,6 +163,7 @@ public final class ResilientClient {
                 cfg.maxTimeout().compareTo(RECONNECT_WAIT_CAP) < 0 ? cfg.maxTimeout() : RECONNECT_WAIT_CAP, random);
         final LinkedBlockingQueue<Connection.Event> events = new LinkedBlockingQueue<>();
         final String address = cfg.host() + ":" + cfg.port();
+        final String sessionId = sessionId(cfg.clientId());
         long[] samples = new long[64];
         int sampleCount;
         Connection conn;
@@ -327,8 +359,8 @@ public final class ResilientClient {
             Connection c = new Connection(socket, ++epoch, cfg.maxPayload(), events);
             c.start();
             long sentAt = System.nanoTime();
-            c.send(FrameCodec.encode(Frame.hello(cfg.clientId())));
-            listener.helloSent(t(), cfg.clientId());
+            c.send(FrameCodec.encode(Frame.hello(sessionId)));
+            listener.helloSent(t(), sessionId);
             long deadline = sentAt + rtt.rtoNanos();
             while (true) {
                 Connection.Event ev = poll(deadline - System.nanoTime());
@@ -349,7 +381,7 @@ public final class ResilientClient {
                         long sample = System.nanoTime() - sentAt;
                         rtt.sample(sample);
                         addSample(sample);
-                        listener.connected(t(), cfg.clientId(), sample);
+                        listener.connected(t(), sessionId, sample);
                         return c;
                     }
                     case Connection.Received r when r.frame().type() == FrameType.ERROR && r.frame().seq() == 0 -> {
@@ -402,7 +434,7 @@ public final class ResilientClient {
         private Summary summary() {
             long[] sorted = Arrays.copyOf(samples, sampleCount);
             Arrays.sort(sorted);
-            return new Summary(window.size(), window.delivered(), window.failed(), window.transmissions(),
+            return new Summary(sessionId, window.size(), window.delivered(), window.failed(), window.transmissions(),
                     window.retransmissions(), Math.max(0, connectAttempts - 1), window.staleAcks(), errorReplies,
                     corruptReplies, timeouts, connectionsLost, sampleCount, percentile(sorted, 0.50),
                     percentile(sorted, 0.99), rtt.rtoNanos(), System.nanoTime() - start, window.deliveredBytes());

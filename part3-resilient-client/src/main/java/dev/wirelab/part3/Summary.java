@@ -1,5 +1,7 @@
 package dev.wirelab.part3;
 
+import dev.wirelab.common.Bytes;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -8,9 +10,10 @@ import java.util.Map;
 /**
  * What a run achieved: counts, retransmissions by cause, RTT percentiles, time and goodput.
  *
+ * @param sessionId   the id the client said HELLO with: its client id, '#', and a random suffix
  * @param rttP50Nanos -1 when no RTT sample was taken
  */
-public record Summary(int messages, int delivered, List<SendWindow.Failed> failed, long transmissions,
+public record Summary(String sessionId, int messages, int delivered, List<SendWindow.Failed> failed, long transmissions,
                       Map<Cause, Long> retransmissions, int reconnects, long staleAcks, long errorReplies,
                       long corruptReplies, long timeouts, long connectionsLost, int rttSamples, long rttP50Nanos,
                       long rttP99Nanos, long finalRtoNanos, long elapsedNanos, long deliveredBytes) {
@@ -45,6 +48,7 @@ public record Summary(int messages, int delivered, List<SendWindow.Failed> faile
     public String text() {
         StringBuilder b = new StringBuilder();
         b.append("summary\n");
+        row(b, "session", Bytes.escape(sessionId.getBytes(StandardCharsets.UTF_8)));
         row(b, "messages", String.valueOf(messages));
         row(b, "delivered", String.valueOf(delivered));
         row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedSeqs() + ")");
@@ -68,6 +72,7 @@ public record Summary(int messages, int delivered, List<SendWindow.Failed> faile
     /** The summary as one JSON object on one line. */
     public String json() {
         StringBuilder b = new StringBuilder("{");
+        b.append("\"session_id\":").append(jsonString(sessionId)).append(',');
         field(b, "messages", messages);
         field(b, "delivered", delivered);
         field(b, "failed", failed.size());
@@ -111,6 +116,32 @@ public record Summary(int messages, int delivered, List<SendWindow.Failed> faile
 
     private static void field(StringBuilder b, String name, long value) {
         b.append('"').append(name).append("\":").append(value).append(',');
+    }
+
+    /** A JSON string literal; the client id comes from the user and may hold quotes or control characters. */
+    static String jsonString(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !validSurrogate(s, i)) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static boolean validSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
     }
 
     private static String num(double v) {

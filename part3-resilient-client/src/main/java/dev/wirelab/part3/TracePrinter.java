@@ -25,12 +25,12 @@ public final class TracePrinter implements ClientListener {
 
     @Override
     public void helloSent(long t, String clientId) {
-        line(t, "-->", "HELLO", "client id \"" + clientId + "\"");
+        line(t, "-->", "HELLO", "session id \"" + text(clientId) + "\"");
     }
 
     @Override
     public void connected(long t, String clientId, long helloRttNanos) {
-        line(t, "<--", "ACK 0", "HELLO accepted for client id \"" + clientId + "\" (rtt " + Summary.millis(helloRttNanos) + ")");
+        line(t, "<--", "ACK 0", "HELLO accepted for session id \"" + text(clientId) + "\" (rtt " + Summary.millis(helloRttNanos) + ")");
     }
 
     @Override
@@ -101,6 +101,11 @@ public final class TracePrinter implements ClientListener {
     private void line(long t, String arrow, String event, String detail) {
         out.println(String.format(Locale.ROOT, "%10.3f ms  %s %-10s %s", t / 1e6, arrow, event, detail));
         out.flush();
+    }
+
+    /** Text from the user or the server, made safe for one terminal line. */
+    static String text(String s) {
+        return Bytes.escape(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static String preview(byte[] payload) {

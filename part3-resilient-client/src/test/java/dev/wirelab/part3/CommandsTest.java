@@ -53,13 +53,42 @@ class CommandsTest {
             Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
                     "--message", "Test1", "--message", "Test2", "--message", "Test3", "--client-id", "alice", "--trace");
             assertEquals(0, r.exit(), r.err());
-            assertTrue(r.out().contains("--> HELLO      client id \"alice\""), r.out());
+            assertTrue(r.out().matches("(?s).*--> HELLO      session id \"alice#[0-9a-f]{8}\".*"), r.out());
             assertTrue(r.out().contains("<-- ERROR"), r.out());
             assertTrue(r.out().contains("delivered        3"), r.out());
             assertEquals(List.of("Test1", "Test2", "Test3"),
                     got.stream().map(d -> new String(d.payload(), StandardCharsets.UTF_8)).toList());
-            assertTrue(got.stream().allMatch(d -> d.clientId().equals("alice")));
+            assertTrue(got.stream().allMatch(d -> d.clientId().equals(got.get(0).clientId())), "one session");
+            assertTrue(r.out().contains("session          " + got.get(0).clientId()), r.out());
         }
+    }
+
+    @Test
+    void aSecondRunWithTheSameClientIdIsDeliveredToo() throws IOException {
+        // The server remembers delivered (client id, seq) pairs; both runs number from 1. Had the
+        // second run said HELLO as plain "alice", its seq 1 would be acknowledged as a duplicate
+        // and never reach the handler.
+        List<Delivery> got = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(got::add).start()) {
+            for (String text : List.of("first run", "second run")) {
+                Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
+                        "--message", text, "--client-id", "alice");
+                assertEquals(0, r.exit(), r.err());
+            }
+            assertEquals(List.of("first run", "second run"),
+                    got.stream().map(d -> new String(d.payload(), StandardCharsets.UTF_8)).toList());
+            assertTrue(got.stream().allMatch(d -> d.clientId().startsWith("alice#")), got.toString());
+            assertTrue(!got.get(0).clientId().equals(got.get(1).clientId()), "each run is its own session");
+        }
+    }
+
+    @Test
+    void aLongClientIdIsShortenedToLeaveRoomForTheSessionSuffix() {
+        String id = "\u00e9".repeat(32); // 64 bytes of UTF-8, the most HELLO may carry
+        String session = ResilientClient.sessionId(id);
+        assertTrue(session.matches("\u00e9{27}#[0-9a-f]{8}"), session);
+        assertTrue(session.getBytes(StandardCharsets.UTF_8).length <= dev.wirelab.common.FrameCodec.MAX_CLIENT_ID_BYTES);
+        assertTrue(ResilientClient.Config.randomClientId().matches("client-[0-9a-f]{16}"));
     }
 
     @Test

@@ -191,9 +191,11 @@ class ResilientClientTest {
             assertTrue(s.allDelivered(), trace.toString());
             assertEquals(1, s.reconnects());
             assertTrue(s.retransmissions().get(Cause.CONNECTION_LOST) >= 1, trace.toString());
-            // the reader sees "Connection reset", or the writer "Broken pipe", whichever comes first
-            assertTrue(trace.toString().contains("!!  lost       connection reset by the server"), trace.toString());
-            assertTrue(server.deliveries().stream().allMatch(d -> d.clientId().equals("test")),
+            // Usually "connection reset by the server"; now and then the JDK reports the RST as an
+            // end of stream, which the test need not tell apart: either way the connection is lost.
+            assertTrue(trace.toString().contains("!!  lost       connection "), trace.toString());
+            assertTrue(server.deliveries().stream().allMatch(d -> d.clientId().equals(s.sessionId())
+                            && s.sessionId().startsWith("test#")),
                     "the client said HELLO with the same id on the new connection");
             assertDeliveredOnceEach(server, msgs);
         }
