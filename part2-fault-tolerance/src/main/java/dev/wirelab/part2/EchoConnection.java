@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * One client of the {@link EchoServer}: detects line or frame mode from the first bytes, echoes,
@@ -326,7 +327,8 @@ final class EchoConnection implements ReplySink {
             send(b, off, len, 1, arrival, null);
             return;
         }
-        reply(d, Arrays.copyOfRange(b, off, off + len), PACKET_LOSS_LINE, "line " + messages);
+        long n = messages;
+        reply(d, Arrays.copyOfRange(b, off, off + len), PACKET_LOSS_LINE, () -> "line " + n);
     }
 
     // ---- frame mode ------------------------------------------------------------------------
@@ -358,7 +360,7 @@ final class EchoConnection implements ReplySink {
                 String id = f.payloadText();
                 clientId = id.isEmpty() ? label : id;
                 log(label + " hello from " + clientId);
-                replyFrame(Frame.ack(0, new byte[0]), 0, "HELLO");
+                replyFrame(Frame.ack(0, new byte[0]), 0, () -> "HELLO");
             }
             case DATA -> {
                 messages++;
@@ -366,7 +368,7 @@ final class EchoConnection implements ReplySink {
                 long seq = f.seq();
                 if (seq == 0) {
                     log(label + " DATA with seq 0 from " + clientId + " (seq starts at 1), answered with ERROR");
-                    replyFrame(Frame.error(0, "DATA seq must be at least 1"), 0, "DATA seq=0");
+                    replyFrame(Frame.error(0, "DATA seq must be at least 1"), 0, () -> "DATA seq=0");
                     return;
                 }
                 byte[] ack = FrameCodec.encode(Frame.ack(seq, f.payload()));
@@ -383,18 +385,18 @@ final class EchoConnection implements ReplySink {
                     server.duplicatesSuppressed.increment();
                     log(label + " duplicate seq=" + seq + " from " + clientId + ", acknowledged again");
                 }
-                replyFrame(d, ack, seq, "seq=" + seq);
+                replyFrame(d, ack, seq, () -> "seq=" + seq);
             }
             case ACK, ERROR -> log(label + " unexpected " + f.type() + " seq=" + f.seq() + " from a client, ignored");
         }
     }
 
-    private void replyFrame(Frame reply, long seq, String what) {
+    private void replyFrame(Frame reply, long seq, Supplier<String> what) {
         byte[] bytes = FrameCodec.encode(reply);
         replyFrame(faults.decide(bytes.length), bytes, seq, what);
     }
 
-    private void replyFrame(FaultInjector.Decision d, byte[] bytes, long seq, String what) {
+    private void replyFrame(FaultInjector.Decision d, byte[] bytes, long seq, Supplier<String> what) {
         if (d == FaultInjector.Decision.CLEAN) {
             send(bytes, 0, bytes.length, 1, arrival, null);
             return;
@@ -402,9 +404,10 @@ final class EchoConnection implements ReplySink {
         reply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), what);
     }
 
-    private void reply(FaultInjector.Decision d, byte[] reply, byte[] lossReplacement, String what) {
+    private void reply(FaultInjector.Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what) {
         try {
-            faults.apply(d, reply, lossReplacement, label + " reply to " + what, arrival, this, server.faultCounters(), this::log);
+            faults.apply(d, reply, lossReplacement, () -> label + " reply to " + what.get(), arrival, this,
+                    server.faultCounters(), logging ? this::log : null);
         } catch (IOException e) {
             close("connection error: " + e.getMessage(), false);
         }
@@ -421,7 +424,7 @@ final class EchoConnection implements ReplySink {
             return;
         }
         pending.add(new Send(due, Arrays.copyOfRange(b, off, off + len), copies, afterWrite));
-        pendingBytes += (long) len * copies;
+        pendingBytes += ReplySink.heapBytes(len, copies);
     }
 
     @Override
@@ -445,7 +448,7 @@ final class EchoConnection implements ReplySink {
                     for (int i = 0; i < s.copies(); i++) {
                         append(s.bytes(), 0, s.bytes().length);
                     }
-                    pendingBytes -= (long) s.bytes().length * s.copies();
+                    pendingBytes -= ReplySink.heapBytes(s.bytes().length, s.copies());
                     if (s.afterWrite() != null) {
                         (sent == null ? sent = new ArrayList<>() : sent).add(s.afterWrite());
                     }

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Decides which faults hit one reply. One per connection (or proxy direction), fed from a seeded
@@ -80,32 +81,41 @@ final class FaultInjector {
      * Sends {@code reply} through {@code channel} as decided: held back, replaced or dropped,
      * one byte flipped, sent twice, or the connection reset instead. One log line per fault.
      *
-     * @param what names the reply in the log, e.g. {@code #3 127.0.0.1:5000 reply to line 2}
+     * @param what names the reply in the log, e.g. {@code #3 127.0.0.1:5000 reply to line 2}; only
+     *             called when logging, so a queued reply does not carry a label nobody reads
+     * @param log  where fault lines go; null when not logging
      */
-    void apply(Decision d, byte[] reply, byte[] lossReplacement, String what, long arrival, ReplySink channel,
+    void apply(Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what, long arrival, ReplySink channel,
                Counters counters, Consumer<String> log) throws IOException {
         long due = arrival + d.delayNanos();
         Runnable sent = null;
+        String name = log == null ? null : what.get();
         if (d.delayNanos() > 0) {
-            sent = () -> log.accept(what + ": sent " + String.format(Locale.ROOT, "%.3f",
-                    (System.nanoTime() - arrival) / 1e9) + " s after its request arrived");
             counters.delayed().increment();
-            log.accept(what + ": delay, leaves " + String.format(Locale.ROOT, "%.3f", d.delayNanos() / 1e9)
-                    + " s after its request arrived");
+            if (log != null) {
+                sent = () -> log.accept(name + ": sent " + String.format(Locale.ROOT, "%.3f",
+                        (System.nanoTime() - arrival) / 1e9) + " s after its request arrived");
+                log.accept(name + ": delay, leaves " + String.format(Locale.ROOT, "%.3f", d.delayNanos() / 1e9)
+                        + " s after its request arrived");
+            }
         }
         if (d.reset()) {
             counters.resets().increment();
-            log.accept(what + ": reset, the connection is aborted with a TCP RST instead");
+            if (log != null) {
+                log.accept(name + ": reset, the connection is aborted with a TCP RST instead");
+            }
             channel.reset(due);
             return;
         }
         if (d.lost()) {
             counters.lost().increment();
             if (config.lossMode() == LossMode.REPLACE) {
-                log.accept(what + ": loss, replaced by \"Packet Loss\"");
+                if (log != null) {
+                    log.accept(name + ": loss, replaced by \"Packet Loss\"");
+                }
                 channel.send(lossReplacement, 0, lossReplacement.length, 1, due, sent);
-            } else {
-                log.accept(what + ": loss, dropped");
+            } else if (log != null) {
+                log.accept(name + ": loss, dropped");
             }
             return;
         }
@@ -113,12 +123,16 @@ final class FaultInjector {
         if (d.flipIndex() >= 0) {
             counters.corrupted().increment();
             out = flip(reply, d.flipIndex());
-            log.accept(what + ": corrupt, byte " + d.flipIndex() + " flipped "
-                    + String.format("0x%02x -> 0x%02x", reply[d.flipIndex()] & 0xFF, out[d.flipIndex()] & 0xFF));
+            if (log != null) {
+                log.accept(name + ": corrupt, byte " + d.flipIndex() + " flipped "
+                        + String.format("0x%02x -> 0x%02x", reply[d.flipIndex()] & 0xFF, out[d.flipIndex()] & 0xFF));
+            }
         }
         if (d.duplicate()) {
             counters.duplicated().increment();
-            log.accept(what + ": duplicate, sent twice");
+            if (log != null) {
+                log.accept(name + ": duplicate, sent twice");
+            }
         }
         channel.send(out, 0, out.length, d.duplicate() ? 2 : 1, due, sent);
     }

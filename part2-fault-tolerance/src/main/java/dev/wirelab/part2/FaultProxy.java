@@ -319,8 +319,9 @@ public final class FaultProxy implements AutoCloseable {
                             if (d == FaultInjector.Decision.CLEAN) {
                                 channel.send(u.bytes(), 1, arrival);
                             } else {
-                                injector.apply(d, u.bytes(), u.lossReplacement(), label + " " + name + " "
-                                        + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + count,
+                                long unit = count;
+                                injector.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
+                                        + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + unit,
                                         arrival, channel, counters, log);
                             }
                         }

@@ -137,7 +137,7 @@ final class ReplyChannel implements ReplySink {
             return;
         }
         byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
-        int permits = Math.min(MAX_PENDING_BYTES, Math.max(1, len * copies));
+        int permits = (int) Math.min(MAX_PENDING_BYTES, ReplySink.heapBytes(len, copies));
         acquire(permits);
         queue.add(new Send(due, copy, copies, permits, afterWrite));
     }
@@ -182,6 +182,11 @@ final class ReplyChannel implements ReplySink {
         if (writer != null && writer != Thread.currentThread()) {
             writer.interrupt();
         }
+    }
+
+    /** Bytes of the pending budget in use (payload plus a fixed cost per queued reply). */
+    int pendingBudgetUsed() {
+        return budget == null ? 0 : MAX_PENDING_BYTES - budget.availablePermits();
     }
 
     private void append(byte[] bytes, int off, int len) {

@@ -133,6 +133,21 @@ class FaultProxyTest {
     }
 
     @Test
+    void queuedOneByteRepliesAreCountedWithTheirOverheadNotJustTheirPayload() throws Exception {
+        ReplyChannel channel = new ReplyChannel(java.io.OutputStream.nullOutputStream(), true, "test writer",
+                e -> { }, () -> { });
+        try {
+            long due = System.nanoTime() + Duration.ofHours(1).toNanos(); // stays queued
+            for (int i = 0; i < 1_000; i++) {
+                channel.send(new byte[]{'x'}, 1, due);
+            }
+            assertEquals(1_000 * (1 + ReplySink.ITEM_OVERHEAD_BYTES), channel.pendingBudgetUsed());
+        } finally {
+            channel.stop();
+        }
+    }
+
+    @Test
     void anUnreachableUpstreamClosesTheClientWithALogLine() throws Exception {
         HostileInputTest.Watch log = new HostileInputTest.Watch("unreachable");
         java.net.InetSocketAddress dead;
