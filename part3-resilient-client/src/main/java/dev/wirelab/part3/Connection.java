@@ -1,7 +1,6 @@
 package dev.wirelab.part3;
 
 import dev.wirelab.common.Frame;
-import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameFormatException;
 import java.io.BufferedOutputStream;
@@ -10,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -98,7 +96,10 @@ final class Connection implements AutoCloseable {
                     post(new Closed(epoch, "connection closed by the server"));
                     return;
                 }
-                feedFrameByFrame(buf, n);
+                // The sink sees each reply as soon as it completes: good ACKs that arrive in the
+                // same read as a corrupt reply still count, and only then does the stream break.
+                decoder.feed(buf, 0, n, f -> events.add(new Received(epoch, f)));
+                buffered = decoder.buffered();
             }
         } catch (FrameFormatException e) {
             post(new Broken(epoch, e));
@@ -107,47 +108,6 @@ final class Connection implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // Without this the loop would wait for replies nobody reads any more.
             post(new Closed(epoch, "reader failed: " + e));
-        }
-    }
-
-    private final byte[] header = new byte[FrameCodec.HEADER_BYTES];
-    private int headerHave;
-    private long frameRest;
-
-    /**
-     * Feeds the decoder at most one frame per call. One read often holds several replies; if the
-     * decoder got them all at once, a corrupt reply would throw away the good ACKs before it in
-     * the same read, and the client would resend messages that were in fact acknowledged.
-     */
-    private void feedFrameByFrame(byte[] buf, int n) throws FrameFormatException {
-        int pos = 0;
-        while (pos < n) {
-            int take;
-            if (headerHave < header.length) {
-                take = Math.min(header.length - headerHave, n - pos);
-                System.arraycopy(buf, pos, header, headerHave, take);
-                headerHave += take;
-            } else {
-                take = (int) Math.min(frameRest, n - pos);
-            }
-            List<Frame> frames = decoder.feed(buf, pos, take);
-            pos += take;
-            if (headerHave == header.length && frameRest == 0 && frames.isEmpty()) {
-                // The header just completed and passed the decoder's checks: the rest of the frame is
-                // the payload length (already bounded by the decoder) plus the CRC.
-                frameRest = ((header[8] & 0xFFL) << 24 | (header[9] & 0xFFL) << 16 | (header[10] & 0xFFL) << 8
-                        | (header[11] & 0xFFL)) + FrameCodec.CRC_BYTES;
-            } else if (headerHave == header.length && frames.isEmpty()) {
-                frameRest -= take;
-            }
-            if (!frames.isEmpty()) {
-                headerHave = 0;
-                frameRest = 0;
-                for (Frame f : frames) {
-                    events.add(new Received(epoch, f));
-                }
-            }
-            buffered = decoder.buffered();
         }
     }
 
