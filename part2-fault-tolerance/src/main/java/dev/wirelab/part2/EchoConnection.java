@@ -347,8 +347,18 @@ final class EchoConnection implements ReplySink {
                 return false;
             }
             server.rejected.increment();
+            String why = "invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing";
+            if (!pending.isEmpty()) {
+                // With delay the good frames' ACKs are still queued: closing now would discard
+                // them, and the client would retransmit what was delivered. Read no more, and
+                // close once they left (bounded, should the client never read them).
+                eof = true;
+                whenDrained = () -> close(why, false);
+                loop.schedule(pending.peekLast().due() + 1_000_000_000L, () -> close(why, false));
+                return false;
+            }
             flush();
-            close("invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing", false);
+            close(why, false);
             return false;
         }
         return !closed;

@@ -160,13 +160,22 @@ class HostileInputTest {
 
     @Test
     void aGoodFrameInTheSameReadAsABadOneIsStillDeliveredAndAcknowledged() throws Exception {
+        goodFrameThenBadOne(FaultConfig.none());
+    }
+
+    @Test
+    void withDelayAGoodFrameBeforeABadOneStillGetsItsDelayedAck() throws Exception {
+        goodFrameThenBadOne(FaultConfig.none().withDelay(Duration.ofMillis(100)));
+    }
+
+    private void goodFrameThenBadOne(FaultConfig faults) throws Exception {
         Watch log = new Watch("CRC_MISMATCH");
         byte[] good = FrameCodec.encode(Frame.data(1, "Test1\n".getBytes(StandardCharsets.UTF_8)));
         byte[] bad = FrameCodec.encode(Frame.data(2, "Test2\n".getBytes(StandardCharsets.UTF_8)));
         bad[14] ^= 0x01;
         byte[] both = Arrays.copyOf(good, good.length + bad.length);
         System.arraycopy(bad, 0, both, good.length, bad.length);
-        try (EchoServer server = EchoServer.builder().log(log).start();
+        try (EchoServer server = EchoServer.builder().faults(faults).log(log).start();
              TestClient c = new TestClient(server.address())) {
             c.sendFrame(Frame.hello("alice"));
             assertEquals(Frame.ack(0, new byte[0]), c.readFrame());
