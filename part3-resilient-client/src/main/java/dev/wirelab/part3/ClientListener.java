@@ -21,6 +21,9 @@ public interface ClientListener {
 
     default void ack(long t, long seq, long rttNanos, long rtoNanos, int transmissions) { }
 
+    /** A valid ACK for a message already given up: it was delivered after all. */
+    default void lateAck(long t, long seq, int transmissions) { }
+
     default void staleAck(long t, long seq, String why) { }
 
     default void errorReply(long t, long seq, String reason, SendWindow.Failure outcome) { }

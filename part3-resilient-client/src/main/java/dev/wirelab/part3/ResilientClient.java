@@ -297,6 +297,7 @@ public final class ResilientClient {
             switch (f.type()) {
                 case ACK -> {
                     switch (window.onAck(f.seq(), f.payload(), now)) {
+                        case SendWindow.AckOutcome.Accepted a when a.late() -> listener.lateAck(t(), a.seq(), a.transmissions());
                         case SendWindow.AckOutcome.Accepted a -> {
                             if (a.rttNanos() >= 0) {
                                 rtt.sample(a.rttNanos());

@@ -18,6 +18,12 @@ import java.util.Map;
  * it (its timer expired, the server answered ERROR for it, or the reply the stream broke on was its
  * own). Messages that were merely in flight on a connection that broke are resent without being
  * charged; the blame goes to the oldest message in flight, whose reply was the one due next.
+ *
+ * <p>The server answers every DATA on a connection, in order. A message that timed out and was sent
+ * again has two transmissions waiting for an answer, so the window counts, per message, the
+ * transmissions on the current connection not answered yet: an ERROR counts as a failed attempt only
+ * when it answers the latest of them, else it is the late answer to an earlier one. A valid ACK proves
+ * delivery whichever transmission it answers, even for a message already given up.
  */
 public final class SendWindow {
 
@@ -37,8 +43,9 @@ public final class SendWindow {
         /**
          * The ACK the message was waiting for; {@code rttNanos} is -1 when Karn's rule forbids a
          * sample. {@code overtaken} lists the messages this ACK proved lost (fast retransmit).
+         * {@code late}: the message had been given up, and this late reply shows it was delivered.
          */
-        record Accepted(long seq, long rttNanos, int transmissions, List<Failure> overtaken) implements AckOutcome { }
+        record Accepted(long seq, long rttNanos, int transmissions, List<Failure> overtaken, boolean late) implements AckOutcome { }
 
         /** For a message already finished or never sent: a duplicate or late ACK, to be ignored. */
         record Stale(long seq, String why) implements AckOutcome { }
@@ -73,6 +80,8 @@ public final class SendWindow {
         long sentAt;
         long deadline;
         int laterAcks;
+        /** Transmissions on the current connection the server has not answered yet. */
+        int unanswered;
         Cause pendingCause;
         String problem = "";
 
@@ -162,6 +171,7 @@ public final class SendWindow {
         m.sentAt = now;
         m.deadline = deadline;
         m.laterAcks = 0;
+        m.unanswered++;
         m.pendingCause = null;
         transmissions++;
     }
@@ -180,6 +190,15 @@ public final class SendWindow {
                 return new AckOutcome.Stale(seq, "already acknowledged");
             }
             case FAILED -> {
+                if (java.util.Arrays.equals(m.payload, echoed)) {
+                    // Given up too early (say, its timer fired while the ACK was on its way): the
+                    // server has it, and the user must not be told otherwise.
+                    m.state = State.ACKED;
+                    m.problem = "";
+                    delivered++;
+                    deliveredBytes += m.payload.length;
+                    return new AckOutcome.Accepted(seq, -1, m.transmissions, List.of(), true);
+                }
                 staleAcks++;
                 return new AckOutcome.Stale(seq, "already given up");
             }
@@ -200,9 +219,11 @@ public final class SendWindow {
         m.state = State.ACKED;
         delivered++;
         deliveredBytes += m.payload.length;
-        List<Failure> overtaken = wasInFlight ? overtakenBy(m) : List.of();
+        // Only an ACK that surely answers the latest transmission says when the answered DATA was
+        // sent; with an earlier one unanswered too, it may answer that one, sent before the others.
+        List<Failure> overtaken = wasInFlight && m.unanswered == 1 ? overtakenBy(m) : List.of();
         finish(i);
-        return new AckOutcome.Accepted(seq, rtt, m.transmissions, overtaken);
+        return new AckOutcome.Accepted(seq, rtt, m.transmissions, overtaken, false);
     }
 
     /**
@@ -218,23 +239,40 @@ public final class SendWindow {
                 if (out.isEmpty()) {
                     out = new ArrayList<>();
                 }
+                // Replies come in order: every earlier transmission of it is answered or lost by now.
+                m.unanswered = 0;
                 out.add(charge(k, Cause.FAST_RETRANSMIT, FAST_RETRANSMIT_THRESHOLD + " later messages were acknowledged first"));
             }
         }
         return out;
     }
 
-    /** The server answered ERROR for {@code seq}: that transmission failed. */
+    /**
+     * The server answered ERROR for {@code seq}. It fails the message's latest transmission only if
+     * that is the one it answers: with earlier transmissions still unanswered, it answers the oldest.
+     */
     public Failure onError(long seq, String reason) {
         int i = indexOrMinus1(seq);
         if (i < 0) {
             return new Failure.Stale(seq, "no such message");
         }
         Msg m = msgs[i];
-        if (m.state != State.IN_FLIGHT) {
-            return new Failure.Stale(seq, m.state == State.DUE ? "already due for resending" : "not in flight");
+        if (m.state == State.IN_FLIGHT && m.unanswered == 1) {
+            m.unanswered = 0;
+            return charge(i, Cause.ERROR_REPLY, "error reply \"" + reason + "\"");
         }
-        return charge(i, Cause.ERROR_REPLY, "error reply \"" + reason + "\"");
+        boolean earlier = m.unanswered > 0;
+        if (earlier) {
+            m.unanswered--;
+        }
+        String why = switch (m.state) {
+            case IN_FLIGHT -> earlier ? "answers an earlier transmission" : "answers no transmission on this connection";
+            case DUE -> "already due for resending";
+            case ACKED -> "already acknowledged";
+            case FAILED -> "already given up";
+            case WAITING -> "never sent";
+        };
+        return new Failure.Stale(seq, why);
     }
 
     /** Every in-flight message whose timer expired by {@code now}, charged with a timeout, oldest seq first. */
@@ -264,6 +302,9 @@ public final class SendWindow {
             if (msgs[i].state == State.IN_FLIGHT && (oldest < 0 || msgs[i].sentAt - msgs[oldest].sentAt < 0)) {
                 oldest = i;
             }
+        }
+        for (int i = base; i < nextNew; i++) {
+            msgs[i].unanswered = 0;
         }
         for (int i = base; i < nextNew; i++) {
             Msg m = msgs[i];

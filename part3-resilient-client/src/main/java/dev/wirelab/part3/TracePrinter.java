@@ -55,6 +55,12 @@ public final class TracePrinter implements ClientListener {
     }
 
     @Override
+    public void lateAck(long t, long seq, int transmissions) {
+        line(t, "<--", "ACK " + seq, "delivered after all, echo matches: a late reply for a message given up after "
+                + transmissions + " transmission" + (transmissions == 1 ? "" : "s"));
+    }
+
+    @Override
     public void staleAck(long t, long seq, String why) {
         line(t, "<--", "ACK " + seq, "stale (" + why + "), ignored");
     }

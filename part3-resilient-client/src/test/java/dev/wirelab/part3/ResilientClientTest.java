@@ -169,6 +169,38 @@ class ResilientClientTest {
     }
 
     @Test
+    void aLateErrorForTheFirstTransmissionIsNotChargedToTheRetransmission() throws IOException {
+        // DATA 1 times out; the ERROR answering it arrives just before the ACK for the resend. Charged
+        // to the resend, it would use up the second of two attempts and report a delivered message failed.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 1 ? new Action.LateError("Packet Loss") : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2");
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(config(server, 1).withMaxAttempts(2), new TracePrinter(new PrintWriter(trace, true))).send(msgs);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertEquals(1, s.timeouts());
+            assertTrue(trace.toString().contains("<-- ERROR 1    \"Packet Loss\" -> stale (answers an earlier transmission), ignored"),
+                    trace.toString());
+            assertEquals(3, s.transmissions(), trace.toString());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
+    void aValidAckForAMessageAlreadyGivenUpReportsItDelivered() throws IOException {
+        // With one attempt allowed, DATA 1 is given up when its timer fires; its ACK comes with the next reply.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n == 1 ? new Action.Late() : ScriptedServer.ACK)) {
+            List<byte[]> msgs = texts("Test1", "Test2");
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(config(server, 1).withMaxAttempts(1), new TracePrinter(new PrintWriter(trace, true))).send(msgs);
+            assertTrue(trace.toString().contains("!!  give up    DATA 1"), trace.toString());
+            assertTrue(s.allDelivered(), trace.toString());
+            assertEquals(List.of(), s.failed());
+            assertTrue(trace.toString().contains("<-- ACK 1      delivered after all"), trace.toString());
+            assertDeliveredOnceEach(server, msgs);
+        }
+    }
+
+    @Test
     void duplicatedRepliesAreDeliveredOnceAndTheCopiesIgnored() throws IOException {
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Duplicate())) {
             List<byte[]> msgs = ClientCommand.generate(20, 16);

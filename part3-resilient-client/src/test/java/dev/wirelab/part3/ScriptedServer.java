@@ -49,6 +49,9 @@ final class ScriptedServer implements AutoCloseable {
 
         /** Hold the reply back until the next DATA arrives, then send it before that one's reply. */
         record Late() implements Action { }
+
+        /** As {@link Late}, with an ERROR as the held-back reply. */
+        record LateError(String reason) implements Action { }
     }
 
     /** Decides the reply to the {@code n}-th DATA frame the server received (1-based, across connections). */
@@ -136,7 +139,7 @@ final class ScriptedServer implements AutoCloseable {
                     }
                     byte[] ack = FrameCodec.encode(Frame.ack(f.seq(), f.payload()));
                     Action action = script.reply(count, clientId, f);
-                    if (held != null && !(action instanceof Action.Late)) {
+                    if (held != null && !(action instanceof Action.Late) && !(action instanceof Action.LateError)) {
                         out.write(held);
                         held = null;
                     }
@@ -161,6 +164,7 @@ final class ScriptedServer implements AutoCloseable {
                             out.write(ack);
                         }
                         case Action.Late l -> held = ack;
+                        case Action.LateError e -> held = FrameCodec.encode(Frame.error(f.seq(), e.reason()));
                         case Action.AckThenGarbage g -> {
                             byte[] both = java.util.Arrays.copyOf(ack, ack.length * 2);
                             System.arraycopy(ack, 0, both, ack.length, ack.length);

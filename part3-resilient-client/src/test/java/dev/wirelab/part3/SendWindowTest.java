@@ -222,4 +222,50 @@ class SendWindowTest {
         assertTrue(w.isFinished());
         assertEquals(1, w.delivered());
     }
+
+    @Test
+    void anErrorAnsweringAnEarlierTransmissionIsNotChargedToTheLatest() {
+        SendWindow w = new SendWindow(messages(1), 1, 1, 2);
+        w.sent(1, 0, TIMEOUT);
+        assertInstanceOf(Failure.Retry.class, w.expire(TIMEOUT).get(0));
+        w.sent(1, TIMEOUT + 10, 3 * TIMEOUT);
+        Failure late = w.onError(1, "Packet Loss");
+        assertEquals(new Failure.Stale(1, "answers an earlier transmission"), late);
+        assertEquals(State.IN_FLIGHT, w.state(1));
+        // the next ERROR answers the latest transmission: the second failed attempt of two
+        assertInstanceOf(Failure.GaveUp.class, w.onError(1, "Packet Loss"));
+    }
+
+    @Test
+    void aValidAckForAGivenUpMessageTurnsItIntoADelivery() {
+        SendWindow w = new SendWindow(messages(1), 1, 1, 1);
+        w.sent(1, 0, TIMEOUT);
+        assertInstanceOf(Failure.GaveUp.class, w.expire(TIMEOUT).get(0));
+        assertTrue(w.isFinished());
+        assertInstanceOf(AckOutcome.Stale.class, w.onAck(1, "m?".getBytes(UTF_8), TIMEOUT + 1), "a wrong echo proves nothing");
+        AckOutcome.Accepted a = assertInstanceOf(AckOutcome.Accepted.class, w.onAck(1, m(1), TIMEOUT + 2));
+        assertTrue(a.late());
+        assertEquals(1, w.delivered());
+        assertEquals(List.of(), w.failed());
+        assertEquals(State.ACKED, w.state(1));
+    }
+
+    @Test
+    void anAckThatMayAnswerAnEarlierTransmissionOvertakesNothing() {
+        // 1..3 time out and are resent after 4 went out; their ACKs may answer the first
+        // transmissions, sent before 4, so they say nothing about 4's reply.
+        SendWindow w = new SendWindow(messages(4), 1, 4, 5);
+        w.sent(1, 0, 100);
+        w.sent(2, 1, 100);
+        w.sent(3, 2, 100);
+        w.sent(4, 50, 1000);
+        assertEquals(3, w.expire(100).size());
+        for (int i = 1; i <= 3; i++) {
+            w.sent(i, 110, 1000);
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(List.of(), ((AckOutcome.Accepted) w.onAck(i, m(i), 120)).overtaken());
+        }
+        assertEquals(State.IN_FLIGHT, w.state(4));
+    }
 }
