@@ -30,6 +30,8 @@ final class UnitSplitter {
     private byte[] pending = new byte[256];
     private int start;
     private int end;
+    /** Bytes after {@code start} known to hold no newline (line mode). */
+    private int scanned;
 
     UnitSplitter(int maxFrame) {
         this.maxFrame = maxFrame;
@@ -44,10 +46,10 @@ final class UnitSplitter {
         List<Unit> units = new ArrayList<>(2);
         if (mode == Mode.UNKNOWN) {
             int have = end - start;
-            if (have < 3 && FrameCodec.startsLikeFrame(pending, have)) {
+            if (have < 3 && FrameCodec.startsLikeFrame(pending, start, have)) {
                 return units;
             }
-            mode = FrameCodec.startsLikeFrame(Arrays.copyOfRange(pending, start, end), have) ? Mode.FRAMES : Mode.LINES;
+            mode = FrameCodec.startsLikeFrame(pending, start, have) ? Mode.FRAMES : Mode.LINES;
         }
         switch (mode) {
             case FRAMES -> frames(units);
@@ -61,18 +63,18 @@ final class UnitSplitter {
     /** What is left at end of stream: an unfinished unit, passed on as it is. */
     byte[] drain() {
         byte[] rest = Arrays.copyOfRange(pending, start, end);
-        start = end = 0;
+        start = end = scanned = 0;
         return rest;
     }
 
     private void frames(List<Unit> units) {
         while (end - start >= FrameCodec.HEADER_BYTES) {
-            if (!FrameCodec.startsLikeFrame(Arrays.copyOfRange(pending, start, start + 3), 3)) {
+            if (!FrameCodec.startsLikeFrame(pending, start, 3)) {
                 mode = Mode.RAW;
                 raw(units);
                 return;
             }
-            long length = u32(pending, start + 8);
+            long length = FrameCodec.getU32(pending, start + 8);
             if (length > maxFrame) {
                 mode = Mode.RAW;
                 raw(units);
@@ -82,7 +84,7 @@ final class UnitSplitter {
             if (end - start < total) {
                 return;
             }
-            long seq = u32(pending, start + 4);
+            long seq = FrameCodec.getU32(pending, start + 4);
             byte[] frame = Arrays.copyOfRange(pending, start, start + total);
             start += total;
             units.add(new Unit(frame, frame.length, FrameCodec.encode(Frame.error(seq, EchoConnection.PACKET_LOSS))));
@@ -90,7 +92,8 @@ final class UnitSplitter {
     }
 
     private void lines(List<Unit> units) {
-        for (int i = start; i < end; i++) {
+        // A long line arriving in many reads is scanned once, not once per read.
+        for (int i = start + scanned; i < end; i++) {
             if (pending[i] == '\n') {
                 byte[] line = Arrays.copyOfRange(pending, start, i + 1);
                 int terminator = line.length >= 2 && line[line.length - 2] == '\r' ? 2 : 1;
@@ -98,6 +101,7 @@ final class UnitSplitter {
                 start = i + 1;
             }
         }
+        scanned = end - start;
         if (end - start > maxFrame) {
             mode = Mode.RAW;
             raw(units);
@@ -108,12 +112,9 @@ final class UnitSplitter {
         if (end > start) {
             byte[] chunk = Arrays.copyOfRange(pending, start, end);
             start = end;
+            scanned = 0;
             units.add(new Unit(chunk, chunk.length, PACKET_LOSS_RAW));
         }
-    }
-
-    private static long u32(byte[] b, int at) {
-        return ((b[at] & 0xFFL) << 24) | ((b[at + 1] & 0xFFL) << 16) | ((b[at + 2] & 0xFFL) << 8) | (b[at + 3] & 0xFFL);
     }
 
     private void append(byte[] bytes, int off, int len) {

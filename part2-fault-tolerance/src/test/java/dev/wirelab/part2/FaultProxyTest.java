@@ -182,6 +182,20 @@ class FaultProxyTest {
         assertEquals(Frame.error(7, "Packet Loss"), decode(fu.get(0).lossReplacement()));
     }
 
+    @Test
+    void aLineArrivingOneByteAtATimeIsStillOneUnit() {
+        UnitSplitter lines = new UnitSplitter(100);
+        byte[] text = "Test1\r\nTest2\n".getBytes(StandardCharsets.US_ASCII);
+        List<String> got = new java.util.ArrayList<>();
+        for (int i = 0; i < text.length; i++) {
+            for (UnitSplitter.Unit u : lines.feed(text, i, 1)) {
+                got.add(new String(u.bytes(), StandardCharsets.US_ASCII));
+            }
+        }
+        assertEquals(List.of("Test1\r\n", "Test2\n"), got);
+        assertEquals(0, lines.drain().length);
+    }
+
     private static Frame decode(byte[] b) {
         try {
             return FrameCodec.decode(b);
