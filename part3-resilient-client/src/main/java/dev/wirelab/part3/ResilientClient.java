@@ -321,8 +321,9 @@ public final class ResilientClient {
                 }
                 case ERROR -> {
                     errorReplies++;
-                    SendWindow.Failure outcome = window.onError(f.seq(), f.payloadText());
-                    listener.errorReply(t(), f.seq(), f.payloadText(), outcome);
+                    String reason = serverText(f.payload());
+                    SendWindow.Failure outcome = window.onError(f.seq(), reason);
+                    listener.errorReply(t(), f.seq(), reason, outcome);
                     if (outcome instanceof SendWindow.Failure.GaveUp g) {
                         listener.gaveUp(t(), g);
                     }
@@ -388,7 +389,7 @@ public final class ResilientClient {
                     case Connection.Received r when r.frame().type() == FrameType.ERROR && r.frame().seq() == 0 -> {
                         errorReplies++;
                         c.close();
-                        throw new ConnectFailed("server answered HELLO with ERROR \"" + r.frame().payloadText() + "\"", true);
+                        throw new ConnectFailed("server answered HELLO with ERROR \"" + serverText(r.frame().payload()) + "\"", true);
                     }
                     case Connection.Received r -> {
                         c.close();
@@ -444,6 +445,19 @@ public final class ResilientClient {
         private long t() {
             return System.nanoTime() - start;
         }
+    }
+
+    /** Longest ERROR reason shown, in bytes: it is the server's text and may be anything. */
+    static final int MAX_REASON_BYTES = 120;
+
+    /**
+     * An ERROR reason as one safe line: control characters (an ANSI escape, a CR that would let a
+     * server overwrite the line, a newline that would fake another one) escaped, and cut short.
+     */
+    static String serverText(byte[] text) {
+        int n = Math.min(text.length, MAX_REASON_BYTES);
+        String s = dev.wirelab.common.Bytes.escape(text, 0, n);
+        return n < text.length ? s + "...(" + text.length + " bytes)" : s;
     }
 
     private static void sleepNanos(long nanos) {

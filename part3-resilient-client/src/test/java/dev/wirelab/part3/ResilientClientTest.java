@@ -251,6 +251,24 @@ class ResilientClientTest {
     }
 
     @Test
+    void anErrorReasonIsShownEscapedAndCutShort() throws IOException {
+        String hostile = "\u001b[2J\rdelivered\nfake line " + "x".repeat(1000);
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Error(hostile))) {
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(config(server, 1).withMaxAttempts(1), new TracePrinter(new PrintWriter(trace, true)))
+                    .send(texts("Test1"));
+            StringWriter err = new StringWriter();
+            ClientCommand.report(s, new PrintWriter(err, true));
+            for (String out : List.of(trace.toString(), err.toString(), s.failed().get(0).problem())) {
+                assertFalse(out.contains("\u001b") || out.contains("\r"), out);
+                assertTrue(out.contains("\\x1b[2J\\rdelivered\\nfake line xxx"), out);
+                assertFalse(out.contains("x".repeat(200)), "cut short: " + out);
+            }
+            assertTrue(trace.toString().lines().anyMatch(l -> l.contains("<-- ERROR 1") && l.endsWith("-> give up")), trace.toString());
+        }
+    }
+
+    @Test
     void aServerThatNeverAnswersFailsEveryMessageInBoundedTime() throws IOException {
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Drop())) {
             ResilientClient.Config cfg = config(server, 2).withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));
