@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -57,11 +60,19 @@ final class EchoServerCommand implements Callable<Integer> {
         if (!(idleTimeout >= 0) || idleTimeout > 86_400) {
             throw new ParameterException(spec.commandLine(), "--idle-timeout must be 0..86400 seconds, got " + idleTimeout);
         }
+        if (idleTimeout > 0 && idleTimeout < 0.001) {
+            // Rounded to whole milliseconds this would be 0, which means "never": the opposite.
+            throw new ParameterException(spec.commandLine(), "--idle-timeout must be 0 (never) or at least 0.001 seconds, got " + idleTimeout);
+        }
         EchoServer server;
         try {
             server = EchoServer.builder().host(host).port(port).faults(config).seed(seed).maxFrame(maxFrame)
                     .idleTimeout(Duration.ofMillis(Math.round(idleTimeout * 1000))).log(Log.to(out)).start();
         } catch (BindException e) {
+            if (!isLocal(host)) {
+                throw new UserError("cannot listen on " + host + ": that address is not one of this machine's;"
+                        + " use --host localhost, 0.0.0.0 or an address of a local interface");
+            }
             throw new UserError("cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "): is another server running there? Stop it or pick another --port");
         } catch (UnknownHostException e) {
@@ -82,5 +93,15 @@ final class EchoServerCommand implements Callable<Integer> {
         }, "echo-server-shutdown"));
         forever.await();
         return 0;
+    }
+
+    /** Whether {@code host} is an address this machine can listen on (any-address, loopback or an interface's). */
+    static boolean isLocal(String host) {
+        try {
+            InetAddress a = InetAddress.getByName(host);
+            return a.isAnyLocalAddress() || a.isLoopbackAddress() || NetworkInterface.getByInetAddress(a) != null;
+        } catch (IOException | RuntimeException e) {
+            return true; // cannot tell: keep the general message
+        }
     }
 }

@@ -70,6 +70,10 @@ final class ProxyCommand implements Callable<Integer> {
             proxy = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).direction(dir)
                     .seed(seed).maxFrame(maxFrame).log(Log.to(out)).start();
         } catch (BindException e) {
+            if (!EchoServerCommand.isLocal(host)) {
+                throw new UserError("cannot listen on " + host + ": that address is not one of this machine's;"
+                        + " use --host localhost, 0.0.0.0 or an address of a local interface");
+            }
             throw new UserError("cannot listen on " + host + ":" + listen + " (" + e.getMessage()
                     + "): is something else running there? Pick another --listen port");
         } catch (UnknownHostException e) {

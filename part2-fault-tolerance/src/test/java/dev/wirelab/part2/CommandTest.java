@@ -40,6 +40,22 @@ class CommandTest {
     }
 
     @Test
+    void listeningOnAnAddressThisMachineDoesNotHaveSaysSo() {
+        assumeTrue(!EchoServerCommand.isLocal("10.254.254.254"), "this machine has 10.254.254.254");
+        Run r = run("echo-server", "--host", "10.254.254.254", "--port", "0");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("not one of this machine's"), r.err());
+        assertFalse(r.err().contains("another server"), r.err());
+    }
+
+    @Test
+    void anIdleTimeoutThatWouldRoundToNeverIsRejected() {
+        Run r = run("echo-server", "--port", "0", "--idle-timeout", "0.0004");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("--idle-timeout"), r.err());
+    }
+
+    @Test
     void helpListsTheThreeCommands() {
         Run r = run("--help");
         assertEquals(0, r.exit());
