@@ -30,6 +30,14 @@ public final class ClientCommand implements Callable<Integer> {
     static final int MAX_MESSAGES = 10_000_000;
     static final int MAX_WINDOW = 4096;
 
+    /**
+     * Most memory one run's messages may take: all of them are held until acknowledged, so
+     * {@code --count} times {@code --size} is bounded up front instead of ending in an OutOfMemoryError.
+     * Each message also costs about {@link #PER_MESSAGE_BYTES} of bookkeeping.
+     */
+    static final long MAX_TOTAL_BYTES = 256L << 20;
+    static final long PER_MESSAGE_BYTES = 128;
+
     @Spec
     CommandSpec spec;
 
@@ -144,14 +152,29 @@ public final class ClientCommand implements Callable<Integer> {
         if (size < 1 || size > FrameCodec.DEFAULT_MAX_PAYLOAD) {
             throw new UserError("--size must be 1.." + FrameCodec.DEFAULT_MAX_PAYLOAD + ", got " + size, Cli.USAGE);
         }
+        if (count != null && messages.isEmpty()) {
+            checkTotal("--count " + count + " x --size " + size, count, (long) count * size);
+        }
+    }
+
+    /** Usage error when {@code n} messages of {@code bytes} in all would take more than {@link #MAX_TOTAL_BYTES}. */
+    static void checkTotal(String what, long n, long bytes) {
+        if (bytes + n * PER_MESSAGE_BYTES > MAX_TOTAL_BYTES) {
+            throw new UserError(what + " is too much to hold at once (at most " + (MAX_TOTAL_BYTES >> 20)
+                    + " MiB, counting " + PER_MESSAGE_BYTES + " bytes per message); send fewer or smaller messages", Cli.USAGE);
+        }
     }
 
     private List<byte[]> payloads() {
         List<byte[]> out = new ArrayList<>();
+        long total = 0;
         if (!messages.isEmpty()) {
             for (String m : messages) {
-                out.add(checked(m.getBytes(StandardCharsets.UTF_8), out.size() + 1));
+                byte[] b = checked(m.getBytes(StandardCharsets.UTF_8), out.size() + 1);
+                total += b.length;
+                out.add(b);
             }
+            checkTotal(out.size() + " messages", out.size(), total);
             return out;
         }
         if (count != null) {
@@ -163,7 +186,10 @@ public final class ClientCommand implements Callable<Integer> {
                 if (out.size() == MAX_MESSAGES) {
                     throw new UserError("more than " + MAX_MESSAGES + " lines on stdin");
                 }
-                out.add(checked(line.getBytes(StandardCharsets.UTF_8), out.size() + 1));
+                byte[] b = checked(line.getBytes(StandardCharsets.UTF_8), out.size() + 1);
+                total += b.length;
+                checkTotal("stdin", out.size() + 1, total);
+                out.add(b);
             }
         } catch (IOException e) {
             throw new UserError("cannot read stdin: " + e.getMessage());

@@ -124,6 +124,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         if (size < 1 || size > 65_536) {
             throw new UserError("--size must be 1..65536, got " + size, Cli.USAGE);
         }
+        ClientCommand.checkTotal("--count " + count + " x --size " + size, count, (long) count * size);
         if (losses.size() * corrupts.size() * windows.size() > 200) {
             throw new UserError("that sweep has more than 200 runs; try fewer values", Cli.USAGE);
         }

@@ -108,6 +108,7 @@ public final class SendWindow {
     private long latestExpiredSentAt;
     private final Map<Cause, Long> retransmissions = new EnumMap<>(Cause.class);
 
+    /** {@code payloads} are kept, not copied, until the window is done: do not modify them meanwhile. */
     public SendWindow(List<byte[]> payloads, long firstSeq, int window, int maxAttempts) {
         if (window < 1) {
             throw new IllegalArgumentException("window must be at least 1, got " + window);
@@ -121,7 +122,8 @@ public final class SendWindow {
         }
         this.msgs = new Msg[payloads.size()];
         for (int i = 0; i < msgs.length; i++) {
-            msgs[i] = new Msg(firstSeq + i, payloads.get(i).clone());
+            // Not copied: a run may hold hundreds of MiB of messages. The caller must not change them.
+            msgs[i] = new Msg(firstSeq + i, payloads.get(i));
         }
         this.firstSeq = firstSeq;
         this.window = window;

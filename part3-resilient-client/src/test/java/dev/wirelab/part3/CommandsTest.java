@@ -160,6 +160,13 @@ class CommandsTest {
         Run size = part3("client", "--count", "3", "--size", "70000");
         assertEquals(2, size.exit());
         assertEquals(1, size.err().strip().lines().count(), size.err());
+        for (String command : List.of("client", "experiment")) {
+            // a million messages of 64 KiB: 61 GiB, which used to end in an OutOfMemoryError
+            Run huge = part3(command, "--count", "1000000", "--size", "65536");
+            assertEquals(2, huge.exit(), huge.out() + huge.err());
+            assertTrue(huge.err().startsWith("error: --count 1000000 x --size 65536 is too much to hold at once"), huge.err());
+            assertEquals(1, huge.err().strip().lines().count(), huge.err());
+        }
         Run loss = part3("experiment", "--loss", "1.5");
         assertEquals(2, loss.exit());
         assertTrue(loss.err().startsWith("error: --loss values"), loss.err());
