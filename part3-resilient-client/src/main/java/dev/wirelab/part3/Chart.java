@@ -1,5 +1,6 @@
 package dev.wirelab.part3;
 
+import dev.wirelab.common.UserError;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -22,7 +23,22 @@ final class Chart {
     private Chart() {
     }
 
-    static void write(List<Experiment.Result> results, Path file) throws IOException {
+    /** Fails with a {@link UserError} unless {@code file} can be written (its directory is created). */
+    static void checkWritable(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new UserError("cannot write chart to " + file + ": it is a directory");
+        }
+        try {
+            Path dir = directory(file);
+            // A real write is the only test that also holds for root and read-only file systems.
+            Path probe = Files.createTempFile(dir, ".chart-", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw cannotWrite(file, e);
+        }
+    }
+
+    static void write(List<Experiment.Result> results, Path file) {
         // No display needed: charts are drawn into an image in memory (CI and SSH sessions have no X server).
         System.setProperty("java.awt.headless", "true");
         XYChart goodput = chart("Goodput", "messages delivered per second");
@@ -53,13 +69,30 @@ final class Chart {
                     10f, new float[] {6f, 4f}, 0f));
             min.setLineColor(java.awt.Color.GRAY);
         }
+        try {
+            directory(file);
+            try (OutputStream out = Files.newOutputStream(file)) {
+                BitmapEncoder.saveBitmap(List.of(goodput, transmissions), 1, 2, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+        } catch (IOException e) {
+            throw cannotWrite(file, e);
+        }
+    }
+
+    private static Path directory(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(List.of(goodput, transmissions), 1, 2, out, BitmapEncoder.BitmapFormat.PNG);
-        }
+        return Files.createDirectories(parent);
+    }
+
+    private static UserError cannotWrite(Path file, IOException e) {
+        String why = switch (e) {
+            case java.nio.file.FileAlreadyExistsException f -> f.getFile() + " exists and is not a directory";
+            case java.nio.file.NoSuchFileException n -> "no such file or directory";
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+        return new UserError("cannot write chart to " + file + ": " + why);
     }
 
     private static XYChart chart(String title, String yTitle) {

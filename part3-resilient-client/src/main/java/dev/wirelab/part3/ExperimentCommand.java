@@ -4,7 +4,6 @@ import dev.wirelab.common.Cli;
 import dev.wirelab.common.UserError;
 import dev.wirelab.part2.FaultConfig;
 import dev.wirelab.part2.LossMode;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,13 +62,17 @@ public final class ExperimentCommand implements Callable<Integer> {
     Path chart;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         LossMode mode = switch (lossMode.toLowerCase(Locale.ROOT)) {
             case "replace" -> LossMode.REPLACE;
             case "drop" -> LossMode.DROP;
             default -> throw new UserError("--loss-mode must be replace or drop, got " + lossMode, Cli.USAGE);
         };
         validate();
+        if (chart != null) {
+            // Minutes of sweeping must not end in "cannot write": find out now.
+            Chart.checkWritable(chart);
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<FaultConfig> grid = Experiment.grid(losses, corrupts, Duration.ofNanos((long) (delaySeconds * 1e9)), mode);
         int total = grid.size() * windows.size();
@@ -90,6 +93,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         }
         out.println();
         out.print(Experiment.table(results));
+        // The table is the result; it is on screen even if drawing the chart fails.
+        out.flush();
         if (chart != null) {
             Chart.write(results, chart);
             out.println();

@@ -185,6 +185,17 @@ class CommandsTest {
     }
 
     @Test
+    void anUnwritableChartPathIsReportedBeforeTheSweep(@TempDir Path dir) throws IOException {
+        Path notADirectory = Files.writeString(dir.resolve("file.txt"), "x");
+        Path png = notADirectory.resolve("sweep.png");
+        Run r = part3("experiment", "--loss", "0", "--window", "1", "--count", "5", "--chart", png.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals("", r.out(), "no run started");
+        assertTrue(r.err().startsWith("error: cannot write chart to " + png + ": "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
     void demoShowsThePlainClientFooledAndTheResilientClientDeliveringAll() {
         Run r = part3("demo");
         assertEquals(0, r.exit(), r.out() + r.err());
