@@ -199,7 +199,9 @@ public final class ResilientClient {
                             }
                             boolean giveUp = !policy.mayRetry(hardFailures)
                                     || answeredFailures >= ANSWERED_HELLO_FAILURES_PER_ATTEMPT * policy.maxAttempts();
-                            long wait = giveUp || e.answered ? 0 : policy.reconnectDelayNanos(hardFailures);
+                            // An answered HELLO waits too: a server that rejects every HELLO at once
+                            // would otherwise be hit with reconnects as fast as the loop can run.
+                            long wait = giveUp ? 0 : policy.reconnectDelayNanos(hardFailures + answeredFailures);
                             listener.connectFailed(t(), e.getMessage(), wait);
                             if (giveUp) {
                                 window.failAll("could not talk to " + address + ": " + e.getMessage());

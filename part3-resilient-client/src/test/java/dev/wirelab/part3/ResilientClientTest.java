@@ -269,6 +269,19 @@ class ResilientClientTest {
     }
 
     @Test
+    void aRejectedHelloIsFollowedByABackoffBeforeTheNextConnect() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> ScriptedServer.ACK).rejectHellos(2)) {
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("Test1"), trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertEquals(3, server.connections());
+            assertEquals(2, trace.toString().lines()
+                    .filter(l -> l.contains("no connect server answered HELLO with ERROR \"not now\"; retry in ")).count(),
+                    trace.toString());
+        }
+    }
+
+    @Test
     void aServerThatNeverAnswersFailsEveryMessageInBoundedTime() throws IOException {
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Drop())) {
             ResilientClient.Config cfg = config(server, 2).withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));

@@ -70,11 +70,18 @@ final class ScriptedServer implements AutoCloseable {
     private final Map<String, Set<Long>> delivered = new ConcurrentHashMap<>();
     private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final AtomicInteger helloErrors = new AtomicInteger();
 
     ScriptedServer(Script script) throws IOException {
         this.script = script;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(this::acceptLoop);
+    }
+
+    /** Answers the next {@code n} HELLOs with ERROR 0 instead of ACK 0. */
+    ScriptedServer rejectHellos(int n) {
+        helloErrors.set(n);
+        return this;
     }
 
     int port() {
@@ -127,6 +134,10 @@ final class ScriptedServer implements AutoCloseable {
                 for (Frame f : decoder.feed(buf, 0, n)) {
                     if (f.type() == FrameType.HELLO) {
                         clientId = f.payloadText();
+                        if (helloErrors.getAndUpdate(k -> Math.max(0, k - 1)) > 0) {
+                            out.write(FrameCodec.encode(Frame.error(0, "not now")));
+                            return;
+                        }
                         out.write(FrameCodec.encode(Frame.ack(0, new byte[0])));
                         continue;
                     }
