@@ -94,7 +94,7 @@ public final class ClientCommand implements Callable<Integer> {
         List<byte[]> payloads = payloads();
         ResilientClient.Config cfg = config();
         PrintWriter out = spec.commandLine().getOut();
-        ClientListener listener = trace ? new TracePrinter(out) : ClientListener.NONE;
+        ClientListener listener = trace ? new TracePrinter(out) : new ConnectNotes(spec.commandLine().getErr());
         Summary summary = new ResilientClient(cfg, listener).send(payloads);
         out.print(json ? summary.json() + System.lineSeparator() : summary.text());
         out.flush();
@@ -107,6 +107,17 @@ public final class ClientCommand implements Callable<Integer> {
                 .withMaxAttempts(maxAttempts)
                 .withWindow(window);
         return clientId == null ? cfg : cfg.withClientId(clientId);
+    }
+
+    /** Without --trace, a line on stderr for each retried connect, so a slow start does not look like a hang. */
+    private record ConnectNotes(PrintWriter err) implements ClientListener {
+        @Override
+        public void connectFailed(long t, String why, long retryInNanos) {
+            if (retryInNanos > 0) {
+                err.println("note: " + why + "; connecting again in " + Summary.millis(retryInNanos));
+                err.flush();
+            }
+        }
     }
 
     /** Names every message that was not delivered on stderr; the exit code. */

@@ -122,6 +122,12 @@ public final class ResilientClient {
 
     private static final Duration RECONNECT_WAIT_CAP = Duration.ofSeconds(1);
 
+    /**
+     * HELLOs in a row that got no reply at all. Each waits a doubled RTO, so with the full
+     * --max-attempts a server that accepts but never answers took minutes (1+2+4+...+10 s) to report.
+     */
+    static final int MAX_SILENT_HELLOS = 3;
+
     private final Config cfg;
     private final ClientListener listener;
     private final RandomGenerator random;
@@ -141,13 +147,26 @@ public final class ResilientClient {
         return new Run(payloads).run();
     }
 
-    /** Why opening a connection failed; {@code answered} when the server was reachable and replied. */
+    /** How opening a connection failed. */
+    private enum Failing {
+        /** No TCP connection. */
+        UNREACHABLE,
+        /** Connected, but no reply to HELLO within the RTO. */
+        SILENT,
+        /** The server replied to HELLO, but not with ACK 0 (ERROR, corrupt, reset). */
+        ANSWERED
+    }
+
     private static final class ConnectFailed extends Exception {
-        final boolean answered;
+        final Failing kind;
+
+        ConnectFailed(String message, Failing kind) {
+            super(message, null, false, false);
+            this.kind = kind;
+        }
 
         ConnectFailed(String message, boolean answered) {
-            super(message, null, false, false);
-            this.answered = answered;
+            this(message, answered ? Failing.ANSWERED : Failing.UNREACHABLE);
         }
     }
 
@@ -181,27 +200,30 @@ public final class ResilientClient {
 
         Summary run() {
             int hardFailures = 0;
+            int silentHellos = 0;
             int answeredFailures = 0;
             try {
                 while (!window.isFinished()) {
                     if (conn == null) {
                         try {
-                            listener.connecting(t(), address, hardFailures + answeredFailures + 1);
+                            listener.connecting(t(), address, hardFailures + silentHellos + answeredFailures + 1);
                             connectAttempts++;
                             conn = open();
                             hardFailures = 0;
+                            silentHellos = 0;
                             answeredFailures = 0;
                         } catch (ConnectFailed e) {
-                            if (e.answered) {
-                                answeredFailures++;
-                            } else {
-                                hardFailures++;
+                            switch (e.kind) {
+                                case UNREACHABLE -> hardFailures++;
+                                case SILENT -> silentHellos++;
+                                case ANSWERED -> answeredFailures++;
                             }
-                            boolean giveUp = !policy.mayRetry(hardFailures)
+                            boolean giveUp = !policy.mayRetry(hardFailures + silentHellos)
+                                    || silentHellos >= Math.min(MAX_SILENT_HELLOS, policy.maxAttempts())
                                     || answeredFailures >= ANSWERED_HELLO_FAILURES_PER_ATTEMPT * policy.maxAttempts();
                             // An answered HELLO waits too: a server that rejects every HELLO at once
                             // would otherwise be hit with reconnects as fast as the loop can run.
-                            long wait = giveUp ? 0 : policy.reconnectDelayNanos(hardFailures + answeredFailures);
+                            long wait = giveUp ? 0 : policy.reconnectDelayNanos(hardFailures + silentHellos + answeredFailures);
                             listener.connectFailed(t(), e.getMessage(), wait);
                             if (giveUp) {
                                 window.failAll("could not talk to " + address + ": " + e.getMessage());
@@ -373,7 +395,7 @@ public final class ResilientClient {
                         c.close();
                         long waited = rtt.rtoNanos();
                         rtt.backoff();
-                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited), false);
+                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited), Failing.SILENT);
                     }
                     continue;
                 }

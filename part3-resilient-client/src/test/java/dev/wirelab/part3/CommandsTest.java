@@ -153,6 +153,17 @@ class CommandsTest {
     }
 
     @Test
+    void aRetriedConnectIsNotedOnStderr() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Run r = part3("client", "--port", String.valueOf(silent.getLocalPort()), "--host", "127.0.0.1", "--message", "x",
+                    "--timeout", "20", "--min-timeout", "10", "--max-timeout", "80");
+            assertEquals(1, r.exit());
+            assertEquals(ResilientClient.MAX_SILENT_HELLOS - 1,
+                    r.err().lines().filter(l -> l.matches("note: no reply to HELLO within .*; connecting again in .*")).count(), r.err());
+        }
+    }
+
+    @Test
     void badArgumentsAreAUsageErrorOnOneLine() {
         Run r = part3("client", "--window", "0", "--message", "x");
         assertEquals(2, r.exit());

@@ -282,6 +282,20 @@ class ResilientClientTest {
     }
 
     @Test
+    void aServerThatNeverAnswersHelloIsGivenUpAfterAFewTries() throws IOException {
+        // Listening but never accepting: the kernel completes the TCP handshake, nobody reads the HELLO.
+        try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", silent.getLocalPort()).withMaxAttempts(15)
+                    .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x"));
+            assertEquals(1, s.failed().size());
+            assertEquals(ResilientClient.MAX_SILENT_HELLOS,
+                    trace.toString().lines().filter(l -> l.contains("no connect no reply to HELLO")).count(), trace.toString());
+        }
+    }
+
+    @Test
     void aServerThatNeverAnswersFailsEveryMessageInBoundedTime() throws IOException {
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Drop())) {
             ResilientClient.Config cfg = config(server, 2).withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));
