@@ -80,7 +80,7 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Messages in flight at once; 1 = stop-and-wait (default: ${DEFAULT-VALUE}).")
     int window;
 
-    @Option(names = "--trace", description = "Print one line per event: the exchange as a ladder diagram.")
+    @Option(names = "--trace", description = "Print one line per event: the exchange as a ladder diagram (on stderr with --json).")
     boolean trace;
 
     @Option(names = "--json", description = "Print the summary as one JSON object.")
@@ -94,11 +94,13 @@ public final class ClientCommand implements Callable<Integer> {
         List<byte[]> payloads = payloads();
         ResilientClient.Config cfg = config();
         PrintWriter out = spec.commandLine().getOut();
-        ClientListener listener = trace ? new TracePrinter(out) : new ConnectNotes(spec.commandLine().getErr());
+        PrintWriter err = spec.commandLine().getErr();
+        // With --json, stdout carries the JSON object and nothing else, so a program can parse it.
+        ClientListener listener = trace ? new TracePrinter(json ? err : out) : new ConnectNotes(err);
         Summary summary = new ResilientClient(cfg, listener).send(payloads);
         out.print(json ? summary.json() + System.lineSeparator() : summary.text());
         out.flush();
-        return report(summary, spec.commandLine().getErr());
+        return report(summary, err);
     }
 
     ResilientClient.Config config() {

@@ -2,6 +2,7 @@ package dev.wirelab.part3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wirelab.common.Cli;
@@ -18,9 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,16 +95,30 @@ class CommandsTest {
     void jsonSummaryIsOneObjectWithTheRequiredFields() throws IOException {
         try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withCorrupt(0.2)).seed(9).start()) {
             Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
-                    "--count", "50", "--size", "20", "--window", "4", "--json");
+                    "--count", "50", "--size", "20", "--window", "4", "--json", "--client-id", "say \"hi\"\t");
             assertEquals(0, r.exit(), r.err());
-            String json = r.out().strip();
-            assertEquals(1, json.lines().count(), json);
-            assertTrue(json.startsWith("{") && json.endsWith("}"), json);
-            assertEquals(50, number(json, "delivered"));
-            assertEquals(0, number(json, "failed"));
-            assertTrue(number(json, "retransmissions") > 0, json);
-            assertTrue(number(json, "reconnects") > 0, json);
-            assertTrue(number(json, "elapsed_ms") > 0, json);
+            assertEquals(1, r.out().lines().count(), r.out());
+            Map<?, ?> json = assertInstanceOf(Map.class, Json.parse(r.out()), r.out());
+            assertEquals(50.0, json.get("delivered"));
+            assertEquals(0.0, json.get("failed"));
+            assertEquals(List.of(), json.get("failed_seqs"));
+            assertTrue((Double) json.get("retransmissions") > 0, r.out());
+            assertTrue((Double) json.get("reconnects") > 0, r.out());
+            assertTrue((Double) json.get("elapsed_ms") > 0, r.out());
+            assertTrue(((String) json.get("session_id")).matches("say \"hi\"\t#[0-9a-f]{8}"), r.out());
+            assertInstanceOf(Map.class, json.get("retransmissions_by_cause"));
+        }
+    }
+
+    @Test
+    void withJsonTheTraceGoesToStderrAndStdoutIsOnlyTheJson() throws IOException {
+        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withLoss(0.3)).seed(2).start()) {
+            Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
+                    "--count", "10", "--json", "--trace");
+            assertEquals(0, r.exit(), r.err());
+            Map<?, ?> json = assertInstanceOf(Map.class, Json.parse(r.out()), r.out());
+            assertEquals(10.0, json.get("delivered"));
+            assertTrue(r.err().contains("--> DATA 10"), r.err());
         }
     }
 
@@ -216,11 +230,5 @@ class CommandsTest {
         assertTrue(r.out().contains("!!  corrupt"), r.out());
         assertTrue(r.out().strip().endsWith("Verdict: the plain client took 4 wrong replies at face value;"
                 + " the resilient client delivered 8 of 8, each exactly once"), r.out());
-    }
-
-    private static double number(String json, String field) {
-        Matcher m = Pattern.compile("\"" + field + "\":(-?[0-9.]+)").matcher(json);
-        assertTrue(m.find(), field + " missing in " + json);
-        return Double.parseDouble(m.group(1));
     }
 }
