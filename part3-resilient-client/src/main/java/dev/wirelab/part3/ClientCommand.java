@@ -29,6 +29,8 @@ public final class ClientCommand implements Callable<Integer> {
     /** Most messages one run accepts: the sequence number space, and memory, are finite. */
     static final int MAX_MESSAGES = 10_000_000;
     static final int MAX_WINDOW = 4096;
+    /** Ten minutes: far beyond any useful timer, and far from overflowing nanoseconds. */
+    static final long MAX_TIMEOUT_MS = 600_000;
 
     /**
      * Most memory one run's messages may take: all of them are held until acknowledged, so
@@ -144,6 +146,9 @@ public final class ClientCommand implements Callable<Integer> {
     private void validate() {
         if (port < 1 || port > 65535) {
             throw new UserError("--port must be 1..65535, got " + port, Cli.USAGE);
+        }
+        if (timeoutMs > MAX_TIMEOUT_MS || minTimeoutMs > MAX_TIMEOUT_MS || maxTimeoutMs > MAX_TIMEOUT_MS) {
+            throw new UserError("--timeout, --min-timeout and --max-timeout must be at most " + MAX_TIMEOUT_MS + " ms", Cli.USAGE);
         }
         if (timeoutMs < 1 || minTimeoutMs < 0 || maxTimeoutMs < minTimeoutMs || maxTimeoutMs < timeoutMs) {
             throw new UserError("timeouts must satisfy --timeout >= 1, --min-timeout >= 0, --max-timeout >= both (got "

@@ -115,7 +115,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         for (double p : corrupts) {
             rate("--corrupt", p);
         }
-        if (delaySeconds < 0 || delaySeconds > 10) {
+        if (!(delaySeconds >= 0 && delaySeconds <= 10)) { // also NaN
             throw new UserError("--delay must be 0..10 seconds, got " + delaySeconds, Cli.USAGE);
         }
         for (int w : windows) {

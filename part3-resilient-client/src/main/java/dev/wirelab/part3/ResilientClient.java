@@ -187,7 +187,7 @@ public final class ResilientClient {
         int sampleCount;
         Connection conn;
         int epoch;
-        int connectAttempts;
+        int connections;
         long lastBackoff = start;
         long errorReplies;
         long corruptReplies;
@@ -207,8 +207,8 @@ public final class ResilientClient {
                     if (conn == null) {
                         try {
                             listener.connecting(t(), address, hardFailures + silentHellos + answeredFailures + 1);
-                            connectAttempts++;
                             conn = open();
+                            connections++;
                             hardFailures = 0;
                             silentHellos = 0;
                             answeredFailures = 0;
@@ -461,7 +461,7 @@ public final class ResilientClient {
             long[] sorted = Arrays.copyOf(samples, sampleCount);
             Arrays.sort(sorted);
             return new Summary(sessionId, window.size(), window.delivered(), window.failed(), window.transmissions(),
-                    window.retransmissions(), Math.max(0, connectAttempts - 1), window.staleAcks(), errorReplies,
+                    window.retransmissions(), Math.max(0, connections - 1), window.staleAcks(), errorReplies,
                     corruptReplies, timeouts, connectionsLost, sampleCount, percentile(sorted, 0.50),
                     percentile(sorted, 0.99), rtt.rtoNanos(), System.nanoTime() - start, window.deliveredBytes());
         }

@@ -192,6 +192,12 @@ class CommandsTest {
             assertTrue(huge.err().startsWith("error: --count 1000000 x --size 65536 is too much to hold at once"), huge.err());
             assertEquals(1, huge.err().strip().lines().count(), huge.err());
         }
+        Run overflow = part3("client", "--message", "x", "--timeout", "9223372036854775807", "--max-timeout", "9223372036854775807");
+        assertEquals(2, overflow.exit(), overflow.err());
+        assertEquals("error: --timeout, --min-timeout and --max-timeout must be at most 600000 ms", overflow.err().strip());
+        Run nan = part3("experiment", "--delay", "NaN");
+        assertEquals(2, nan.exit(), nan.out() + nan.err());
+        assertEquals("error: --delay must be 0..10 seconds, got NaN", nan.err().strip());
         Run loss = part3("experiment", "--loss", "1.5");
         assertEquals(2, loss.exit());
         assertTrue(loss.err().startsWith("error: --loss values"), loss.err());

@@ -275,6 +275,7 @@ class ResilientClientTest {
             Summary s = run(server, 1, texts("Test1"), trace);
             assertTrue(s.allDelivered(), trace.toString());
             assertEquals(3, server.connections());
+            assertEquals(0, s.reconnects(), "failed first connects are not reconnects");
             assertEquals(2, trace.toString().lines()
                     .filter(l -> l.contains("no connect server answered HELLO with ERROR \"not now\"; retry in ")).count(),
                     trace.toString());
