@@ -7,11 +7,11 @@ import java.util.random.RandomGenerator;
  * When to retransmit, when to reconnect, and when to give up.
  *
  * <p>A first transmission waits exactly the current RTO. A retransmission waits the RTO stretched by
- * a random factor in [1, 1 + jitter): after a reset or a burst of losses many messages are resent at
- * once, and without jitter their timers would all expire together again. Jitter only ever lengthens
- * a timer, so it never causes a spurious retransmission.
+ * a random factor in [1, 1 + jitter), but never beyond the configured maximum RTO: after a reset or a
+ * burst of losses many messages are resent at once, and without jitter their timers would all expire
+ * together again. Jitter only ever lengthens a timer, so it never causes a spurious retransmission.
  *
- * <p>Reconnecting after consecutive failures backs off exponentially with "full jitter" (a uniform
+ * <p>Reconnecting after consecutive failures backs off exponentially with "equal jitter" (a uniform
  * wait between half and all of the doubled delay), so a restarting server is not hammered in lockstep.
  */
 public final class RetryPolicy {
@@ -53,14 +53,17 @@ public final class RetryPolicy {
         return failedAttempts < maxAttempts;
     }
 
-    /** How long to wait for the reply to transmission number {@code transmission} (1 = first). */
-    public long timeoutNanos(long rtoNanos, int transmission) {
+    /**
+     * How long to wait for the reply to transmission number {@code transmission} (1 = first): the
+     * RTO, for a retransmission stretched by the jitter, and never more than {@code maxRtoNanos}.
+     */
+    public long timeoutNanos(long rtoNanos, int transmission, long maxRtoNanos) {
         if (transmission <= 1 || jitter == 0) {
-            return rtoNanos;
+            return Math.min(rtoNanos, maxRtoNanos);
         }
         double factor = 1 + jitter * random.nextDouble();
         double stretched = rtoNanos * factor;
-        return stretched >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) stretched;
+        return stretched >= maxRtoNanos ? maxRtoNanos : (long) stretched;
     }
 
     /** How long to wait before reconnect attempt number {@code consecutiveFailures + 1}; 0 before the first retry. */

@@ -32,7 +32,8 @@ public final class RttEstimator {
      * @param initialRto  the RTO before the first sample (RFC 6298 recommends 1 s)
      * @param minRto      lower bound; RFC 6298 says 1 s for TCP across the Internet, a lab on loopback
      *                    can afford far less
-     * @param maxRto      upper bound for backoff (RFC 6298 allows at least 60 s)
+     * @param maxRto      upper bound, also for backoff (RFC 6298 allows a maximum only if it is at
+     *                    least 60 s; the client's 10 s default is a lab's choice)
      * @param granularity the clock granularity G
      */
     public RttEstimator(Duration initialRto, Duration minRto, Duration maxRto, Duration granularity) {

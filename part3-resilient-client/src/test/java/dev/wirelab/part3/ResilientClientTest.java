@@ -62,6 +62,7 @@ class ResilientClientTest {
             assertEquals(50, s.transmissions());
             assertEquals(0, s.retransmissionsTotal());
             assertEquals(0, s.reconnects());
+            assertEquals(50, s.rttSamples(), "one per DATA message; the HELLO's round trip is not one of them");
             assertDeliveredOnceEach(server, msgs);
         }
     }

@@ -24,18 +24,26 @@ class RetryPolicyTest {
 
     @Test
     void aFirstTransmissionWaitsExactlyTheRto() {
-        assertEquals(200 * MS, policy(HIGHEST).timeoutNanos(200 * MS, 1));
+        assertEquals(200 * MS, policy(HIGHEST).timeoutNanos(200 * MS, 1, Long.MAX_VALUE));
     }
 
     @Test
     void retransmissionJitterOnlyEverLengthensTheTimer() {
-        assertEquals(200 * MS, policy(LOWEST).timeoutNanos(200 * MS, 2));
-        assertEquals(250 * MS, policy(HIGHEST).timeoutNanos(200 * MS, 2), 1);
+        assertEquals(200 * MS, policy(LOWEST).timeoutNanos(200 * MS, 2, Long.MAX_VALUE));
+        assertEquals(250 * MS, policy(HIGHEST).timeoutNanos(200 * MS, 2, Long.MAX_VALUE), 1);
         RetryPolicy p = policy(new SplittableRandom(7));
         for (int i = 0; i < 1000; i++) {
-            long t = p.timeoutNanos(200 * MS, 3);
+            long t = p.timeoutNanos(200 * MS, 3, Long.MAX_VALUE);
             assertTrue(t >= 200 * MS && t < 250 * MS, "timer " + t + " outside [RTO, 1.25 RTO)");
         }
+    }
+
+    @Test
+    void aJitteredTimerNeverExceedsTheMaximumRto() {
+        // the RTO has backed off to the maximum: jitter must not push the timer past it
+        assertEquals(200 * MS, policy(HIGHEST).timeoutNanos(200 * MS, 2, 200 * MS));
+        assertEquals(220 * MS, policy(HIGHEST).timeoutNanos(200 * MS, 2, 220 * MS));
+        assertEquals(200 * MS, policy(HIGHEST).timeoutNanos(300 * MS, 1, 200 * MS));
     }
 
     @Test
