@@ -341,7 +341,8 @@ public final class ResilientClient {
                         case SendWindow.AckOutcome.Mismatch m -> {
                             corruptReplies++;
                             listener.corrupt(t(), "ACK " + m.seq() + " echoes a payload different from the one sent");
-                            drop(Cause.CORRUPT, "ACK echoed a different payload", true);
+                            // The reply names its message: that one is charged, not the oldest in flight.
+                            dropBlaming(m.seq(), Cause.CORRUPT, "ACK echoed a different payload");
                         }
                     }
                 }
@@ -363,10 +364,18 @@ public final class ResilientClient {
         }
 
         private void drop(Cause cause, String problem, boolean blameOldest) {
+            closeLost(window.connectionLost(cause, problem, blameOldest));
+        }
+
+        private void dropBlaming(long seq, Cause cause, String problem) {
+            closeLost(window.connectionLost(cause, problem, seq));
+        }
+
+        private void closeLost(List<SendWindow.Failure> failures) {
             conn.close();
             conn = null;
             connectionsLost++;
-            for (SendWindow.Failure f : window.connectionLost(cause, problem, blameOldest)) {
+            for (SendWindow.Failure f : failures) {
                 if (f instanceof SendWindow.Failure.GaveUp g) {
                     listener.gaveUp(t(), g);
                 }

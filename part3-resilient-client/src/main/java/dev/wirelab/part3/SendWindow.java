@@ -298,20 +298,33 @@ public final class SendWindow {
      * the next connection without charge.
      */
     public List<Failure> connectionLost(Cause cause, String problem, boolean blameOldest) {
-        List<Failure> out = new ArrayList<>();
         int oldest = -1;
         for (int i = base; i < nextNew; i++) {
             if (msgs[i].state == State.IN_FLIGHT && (oldest < 0 || msgs[i].sentAt - msgs[oldest].sentAt < 0)) {
                 oldest = i;
             }
         }
+        return lost(cause, problem, blameOldest ? oldest : -1);
+    }
+
+    /**
+     * The connection broke on a reply that names {@code blamedSeq} (an ACK echoing a different
+     * payload): that message is charged if it is in flight; the others are resent without charge.
+     */
+    public List<Failure> connectionLost(Cause cause, String problem, long blamedSeq) {
+        int i = indexOrMinus1(blamedSeq);
+        return lost(cause, problem, i >= 0 && msgs[i].state == State.IN_FLIGHT ? i : -1);
+    }
+
+    private List<Failure> lost(Cause cause, String problem, int blamed) {
+        List<Failure> out = new ArrayList<>();
         for (int i = base; i < nextNew; i++) {
             msgs[i].unanswered = 0;
         }
         for (int i = base; i < nextNew; i++) {
             Msg m = msgs[i];
             if (m.state == State.IN_FLIGHT) {
-                if (i == oldest && blameOldest) {
+                if (i == blamed) {
                     out.add(charge(i, cause, problem));
                 } else {
                     m.state = State.DUE;

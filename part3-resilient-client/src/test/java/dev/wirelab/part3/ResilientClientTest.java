@@ -202,6 +202,23 @@ class ResilientClientTest {
     }
 
     @Test
+    void anAckWithAWrongEchoIsChargedToItsOwnMessage() throws IOException {
+        // DATA 1's reply is lost, DATA 2's ACK echoes the wrong payload. With one attempt allowed the
+        // charged message is given up: it must be 2, not 1, the oldest in flight.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> switch (n) {
+            case 1 -> new Action.Drop();
+            case 2 -> new Action.WrongEcho();
+            default -> ScriptedServer.ACK;
+        })) {
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(config(server, 2).withMaxAttempts(1), new TracePrinter(new PrintWriter(trace, true)))
+                    .send(texts("Test1", "Test2", "Test3"));
+            assertEquals(List.of(2L), s.failed().stream().map(SendWindow.Failed::seq).toList(), trace.toString());
+            assertEquals(2, s.delivered(), trace.toString());
+        }
+    }
+
+    @Test
     void duplicatedRepliesAreDeliveredOnceAndTheCopiesIgnored() throws IOException {
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Duplicate())) {
             List<byte[]> msgs = ClientCommand.generate(20, 16);

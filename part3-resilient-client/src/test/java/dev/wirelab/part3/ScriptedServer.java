@@ -44,6 +44,9 @@ final class ScriptedServer implements AutoCloseable {
         /** Send this frame first, then the ACK. */
         record Before(Frame extra) implements Action { }
 
+        /** An ACK with a valid CRC that echoes a different payload. */
+        record WrongEcho() implements Action { }
+
         /** Send the ACK and, in the same write, a copy of it with one byte inverted. */
         record AckThenGarbage() implements Action { }
 
@@ -174,6 +177,7 @@ final class ScriptedServer implements AutoCloseable {
                             out.write(FrameCodec.encode(b.extra()));
                             out.write(ack);
                         }
+                        case Action.WrongEcho w -> out.write(FrameCodec.encode(Frame.ack(f.seq(), "not what was sent".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
                         case Action.Late l -> held = ack;
                         case Action.LateError e -> held = FrameCodec.encode(Frame.error(f.seq(), e.reason()));
                         case Action.AckThenGarbage g -> {

@@ -203,6 +203,14 @@ class SendWindowTest {
     }
 
     @Test
+    void aBrokenConnectionCanBlameTheMessageTheBadReplyNamed() {
+        SendWindow w = new SendWindow(messages(3), 1, 3, 2);
+        sendAll(w, 0);
+        List<Failure> out = w.connectionLost(Cause.CORRUPT, "wrong echo", 3L);
+        assertEquals(List.of(0, 0, 1), out.stream().map(f -> ((Failure.Retry) f).failedAttempts()).toList());
+    }
+
+    @Test
     void anAckForAMessageWaitingToBeResentStillDeliversIt() {
         SendWindow w = new SendWindow(messages(1), 1, 1, 5);
         sendAll(w, 0);
