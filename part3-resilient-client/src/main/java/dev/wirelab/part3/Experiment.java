@@ -6,6 +6,7 @@ import dev.wirelab.part2.EchoServerStats;
 import dev.wirelab.part2.FaultConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,8 +18,13 @@ import java.util.function.UnaryOperator;
 
 /**
  * One run of the resilient client against part 2's echo server started in this process with the
- * given faults, checked from the server's side too: which (client, seq) its handler received, how
- * often, and whether the payload is the one sent.
+ * given faults, checked from the server's side too: which messages its handler received, how
+ * often, under which client id and sequence number, and whether the payload is the one sent.
+ *
+ * <p>Part 2's server hands each (client id, seq) to its handler once, so counting handler calls per
+ * (client id, seq) could never find a duplicate. What the server cannot hide is the client's own
+ * mistakes: a message sent under two sequence numbers (counted by payload, when the payloads
+ * differ), or a sequence number sent under two client ids (counted per seq over all ids).
  */
 public final class Experiment {
 
@@ -58,21 +64,56 @@ public final class Experiment {
             ResilientClient.Config cfg = configure.apply(
                     ResilientClient.Config.to("127.0.0.1", server.port()).withClientId(clientId).withWindow(window));
             Summary summary = new ResilientClient(cfg, listener, new java.util.SplittableRandom(seed)).send(payloads);
-            Map<Long, Integer> seen = new HashMap<>();
-            int wrong = 0;
-            for (Delivery d : got) {
-                seen.merge(d.seq(), 1, Integer::sum);
-                long i = d.seq() - 1;
-                if (!d.clientId().equals(summary.sessionId()) || i < 0 || i >= payloads.size()
-                        || !java.util.Arrays.equals(payloads.get((int) i), d.payload())) {
-                    wrong++;
-                }
-            }
-            int twice = (int) seen.values().stream().filter(c -> c > 1).count();
-            return new Result(faults, window, summary, server.stats(), seen.size(), twice, wrong);
+            Check c = check(got, payloads, summary.sessionId());
+            return new Result(faults, window, summary, server.stats(), c.deliveredIntact(), c.deliveredTwice(), c.wrong());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the echo server: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What the server's handler received, against what was sent.
+     *
+     * @param deliveredIntact messages that reached the handler under the session id, with their own
+     *                        sequence number and payload
+     * @param deliveredTwice  messages (or sequence numbers) the handler received more than once
+     * @param wrong           deliveries under another client id, an unknown seq, or the wrong payload
+     */
+    record Check(int deliveredIntact, int deliveredTwice, int wrong) { }
+
+    static Check check(List<Delivery> got, List<byte[]> payloads, String sessionId) {
+        Map<ByteBuffer, Integer> indexOf = new HashMap<>();
+        boolean distinct = true;
+        for (int i = 0; i < payloads.size() && distinct; i++) {
+            distinct = indexOf.put(ByteBuffer.wrap(payloads.get(i)), i) == null;
+        }
+        Map<Long, Integer> perSeq = new HashMap<>();
+        int[] perMessage = new int[payloads.size()];
+        boolean[] intact = new boolean[payloads.size()];
+        int wrong = 0;
+        for (Delivery d : got) {
+            perSeq.merge(d.seq(), 1, Integer::sum);
+            byte[] p = d.payload();
+            long i = d.seq() - 1;
+            boolean ok = d.clientId().equals(sessionId) && i >= 0 && i < payloads.size()
+                    && java.util.Arrays.equals(payloads.get((int) i), p);
+            if (ok) {
+                intact[(int) i] = true;
+            } else {
+                wrong++;
+            }
+            Integer message = distinct ? indexOf.get(ByteBuffer.wrap(p)) : ok ? Integer.valueOf((int) i) : null;
+            if (message != null) {
+                perMessage[message]++;
+            }
+        }
+        int twiceBySeq = (int) perSeq.values().stream().filter(n -> n > 1).count();
+        int twiceByMessage = (int) java.util.Arrays.stream(perMessage).filter(n -> n > 1).count();
+        int intactCount = 0;
+        for (boolean b : intact) {
+            intactCount += b ? 1 : 0;
+        }
+        return new Check(intactCount, Math.max(twiceBySeq, twiceByMessage), wrong);
     }
 
     /** The experiment's table in Markdown. */

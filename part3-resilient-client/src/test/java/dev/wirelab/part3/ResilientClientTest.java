@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -327,17 +329,17 @@ class ResilientClientTest {
 
     @Test
     void anUnreachableServerFailsAfterMaxAttemptsConnects() throws IOException {
-        int port;
-        // a port that was just bound and released has nobody listening on it
-        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = ss.getLocalPort();
+        // Bound but not listening: connecting is refused, and the port stays ours for the whole test.
+        try (Socket reserved = new Socket()) {
+            reserved.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            int port = reserved.getLocalPort();
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", port).withMaxAttempts(3)
+                    .withTimeouts(Duration.ofMillis(50), Duration.ofMillis(5), Duration.ofMillis(50));
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x", "y"));
+            assertEquals(2, s.failed().size());
+            assertTrue(s.failed().get(0).problem().startsWith("could not talk to 127.0.0.1:" + port), s.failed().get(0).problem());
+            assertEquals(3, trace.toString().lines().filter(l -> l.contains("no connect")).count(), trace.toString());
         }
-        ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", port).withMaxAttempts(3)
-                .withTimeouts(Duration.ofMillis(50), Duration.ofMillis(5), Duration.ofMillis(50));
-        StringWriter trace = new StringWriter();
-        Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x", "y"));
-        assertEquals(2, s.failed().size());
-        assertTrue(s.failed().get(0).problem().startsWith("could not talk to 127.0.0.1:" + port), s.failed().get(0).problem());
-        assertEquals(3, trace.toString().lines().filter(l -> l.contains("no connect")).count(), trace.toString());
     }
 }
