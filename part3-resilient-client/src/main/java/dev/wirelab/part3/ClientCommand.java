@@ -3,14 +3,15 @@ package dev.wirelab.part3;
 import dev.wirelab.common.Cli;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.UserError;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -198,16 +199,38 @@ public final class ClientCommand implements Callable<Integer> {
         if (count != null) {
             return generate(count, size);
         }
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
+        // Bytes, not readLine(): a line is refused as soon as it outgrows a frame, instead of being
+        // read whole into memory first, and the message is exactly the bytes of the line.
+        try (InputStream in = new BufferedInputStream(stdin, 64 * 1024)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean pending = false;
+            int c;
+            while ((c = in.read()) >= 0 || pending) {
+                if (c >= 0 && c != '\n') {
+                    line.write(c);
+                    pending = true;
+                    if (line.size() > FrameCodec.DEFAULT_MAX_PAYLOAD + 1) { // + 1: a CR before the LF
+                        throw new UserError("line " + (out.size() + 1) + " of stdin is longer than the "
+                                + FrameCodec.DEFAULT_MAX_PAYLOAD + " bytes a frame may carry", Cli.USAGE);
+                    }
+                    continue;
+                }
+                byte[] b = line.toByteArray();
+                if (b.length > 0 && b[b.length - 1] == '\r') {
+                    b = Arrays.copyOf(b, b.length - 1);
+                }
+                line.reset();
+                pending = false;
                 if (out.size() == MAX_MESSAGES) {
                     throw new UserError("more than " + MAX_MESSAGES + " lines on stdin");
                 }
-                byte[] b = checked(line.getBytes(StandardCharsets.UTF_8), out.size() + 1);
+                checked(b, out.size() + 1);
                 total += b.length;
                 checkTotal("stdin", out.size() + 1, total);
                 out.add(b);
+                if (c < 0) {
+                    break;
+                }
             }
         } catch (IOException e) {
             throw new UserError("cannot read stdin: " + e.getMessage());

@@ -129,12 +129,23 @@ class CommandsTest {
         List<Delivery> got = new CopyOnWriteArrayList<>();
         try (EchoServer server = EchoServer.builder().onDelivery(got::add).start()) {
             ClientCommand cmd = new ClientCommand();
-            cmd.stdin = new ByteArrayInputStream("first line\nsecond\n".getBytes(StandardCharsets.UTF_8));
+            cmd.stdin = new ByteArrayInputStream("first line\r\n\nsecond, without a newline".getBytes(StandardCharsets.UTF_8));
             Run r = run(cmd, "--port", String.valueOf(server.port()), "--host", "127.0.0.1");
             assertEquals(0, r.exit(), r.err());
-            assertEquals(2, got.size());
-            assertArrayEquals("second".getBytes(StandardCharsets.UTF_8), got.get(1).payload());
+            assertEquals(List.of("first line", "", "second, without a newline"),
+                    got.stream().map(d -> new String(d.payload(), StandardCharsets.UTF_8)).toList());
         }
+    }
+
+    @Test
+    void aStdinLineLongerThanAFrameIsAUsageError() {
+        ClientCommand cmd = new ClientCommand();
+        // no newline at all: the client must refuse it without reading it whole
+        cmd.stdin = new java.io.SequenceInputStream(new ByteArrayInputStream("ok\n".getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayInputStream(new byte[1 << 20]));
+        Run r = run(cmd, "--port", "1", "--host", "127.0.0.1");
+        assertEquals(2, r.exit(), r.err());
+        assertEquals("error: line 2 of stdin is longer than the 65536 bytes a frame may carry", r.err().strip());
     }
 
     @Test
