@@ -14,8 +14,10 @@ public final class Bytes {
 
     /**
      * Renders bytes as text for a log line: valid UTF-8 is shown as is, except control characters,
-     * which are escaped ({@code \n}, {@code \t}, {@code \x07}); every byte that is not part of valid
-     * UTF-8 is shown as {@code \xNN}. Reading the result, a student sees exactly what arrived.
+     * which are escaped ({@code \n}, {@code \t}, {@code \x07}), and multi-byte control and invisible
+     * format characters (the C1 control U+009B, bidi overrides such as U+202E), which are shown as
+     * a backslash followed by {@code u{009b}}; every byte that is not part of valid UTF-8 is shown
+     * as {@code \xNN}. Reading the result, a student sees exactly what arrived.
      */
     public static String escape(byte[] data, int offset, int length) {
         StringBuilder out = new StringBuilder(length);
@@ -31,7 +33,16 @@ public final class Bytes {
                 appendAscii(out, b);
                 i++;
             } else {
-                out.append(new String(data, i, seqLen, StandardCharsets.UTF_8));
+                String ch = new String(data, i, seqLen, StandardCharsets.UTF_8);
+                int cp = ch.codePointAt(0);
+                int type = Character.getType(cp);
+                // C1 controls (U+009B starts a terminal escape) and format characters (bidi
+                // overrides, zero-width) would let a peer rewrite or hide what a log line shows.
+                if (type == Character.CONTROL || type == Character.FORMAT) {
+                    out.append(String.format("\\u{%04x}", cp));
+                } else {
+                    out.append(ch);
+                }
                 i += seqLen;
             }
         }

@@ -29,6 +29,12 @@ class BytesTest {
     }
 
     @Test
+    void multiByteControlAndBidiCharactersAreEscapedSoAPeerCannotRewriteTheLine() {
+        assertEquals("a\\u{009b}31mb", Bytes.escape("a\u009b31mb".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("\\u{202e}txt.exe", Bytes.escape("\u202etxt.exe".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void utf8ValidityIsReported() {
         assertTrue(Bytes.isUtf8("✓".getBytes(StandardCharsets.UTF_8), 0, 3));
         assertFalse(Bytes.isUtf8(new byte[] {(byte) 0xff}, 0, 1));
