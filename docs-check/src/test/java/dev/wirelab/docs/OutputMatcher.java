@@ -19,6 +19,8 @@ final class OutputMatcher {
     private static final Pattern HEXISH = Pattern.compile("\\b(?=[0-9a-fA-F:]*[0-9])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){3,}\\b"
             + "|\\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\\b");
     private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
+    /** Part 3's random session tag ({@code alice#5f0c9a1e}), which may hold no digit at all. */
+    private static final Pattern SESSION_TAG = Pattern.compile("#[0-9a-f]{8}\\b");
 
     private OutputMatcher() {
     }
@@ -31,6 +33,7 @@ final class OutputMatcher {
         if (CARETS.matcher(l).matches()) {
             return "<highlight>";
         }
+        l = SESSION_TAG.matcher(l).replaceAll("#");
         l = HEXISH.matcher(l).replaceAll("#");
         l = NUMBER.matcher(l).replaceAll("#");
         return l.replaceAll("\\s+", " ").strip();

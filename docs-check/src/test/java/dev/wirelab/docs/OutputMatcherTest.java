@@ -16,6 +16,11 @@ class OutputMatcherTest {
     }
 
     @Test
+    void sessionTagsMatchEvenWithoutADigit() {
+        assertEquals(OutputMatcher.normalize("session alice#8018731d"), OutputMatcher.normalize("session alice#abcdefab"));
+    }
+
+    @Test
     void wordsMayNot() {
         assertNotNull(OutputMatcher.mismatch(List.of("Packet Loss"), "Test1\n"));
     }
