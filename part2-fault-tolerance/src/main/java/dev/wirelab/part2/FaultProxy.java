@@ -72,7 +72,22 @@ public final class FaultProxy implements AutoCloseable {
             throw e;
         }
         serverSocket = ss;
+        startVirtualThreadPoller();
         acceptor = Thread.ofPlatform().daemon().name("proxy-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+    }
+
+    /**
+     * Starts the JDK's poller for blocking socket I/O on virtual threads now. It starts lazily, on
+     * the first virtual thread that waits on a socket, and needs file descriptors of its own: if
+     * that first wait happens while the process is out of descriptors, its class initialisation
+     * fails for good and every later connection fails with NoClassDefFoundError.
+     */
+    private static void startVirtualThreadPoller() {
+        try {
+            Class.forName("sun.nio.ch.Poller", true, ClassLoader.getSystemClassLoader());
+        } catch (Throwable e) {
+            // Another JDK's internals: it then starts on first use, as before.
+        }
     }
 
     public static Builder builder() {
