@@ -223,9 +223,11 @@ public final class ResilientClient {
                             boolean giveUp = !policy.mayRetry(hardFailures + silentHellos)
                                     || silentHellos >= Math.min(MAX_SILENT_HELLOS, policy.maxAttempts())
                                     || answeredFailures >= ANSWERED_HELLO_FAILURES_PER_ATTEMPT * policy.maxAttempts();
-                            // An answered HELLO waits too: a server that rejects every HELLO at once
-                            // would otherwise be hit with reconnects as fast as the loop can run.
-                            long wait = giveUp ? 0 : policy.reconnectDelayNanos(hardFailures + silentHellos + answeredFailures);
+                            // An answered HELLO waits too, from the second in a row: a server that
+                            // rejects every HELLO is not hit as fast as the loop can run, while one
+                            // lost or corrupted HELLO reply (a lossy network) is retried at once.
+                            long wait = giveUp ? 0 : policy.reconnectDelayNanos(
+                                    hardFailures + silentHellos + Math.max(0, answeredFailures - 1));
                             listener.connectFailed(t(), e.getMessage(), wait);
                             if (giveUp) {
                                 window.failAll("could not talk to " + address + ": " + e.getMessage());
