@@ -57,7 +57,7 @@ public final class ReliabilityBench implements Callable<Integer> {
 
         out.println("### Transmissions per delivered message against the minimum 1/(1-p)");
         out.println();
-        out.println("| loss p | lost reply is | window | delivered | transmissions | per message | minimum 1/(1-p) | over minimum | goal ≤ 5% |");
+        out.println("| loss p | a lost message is answered by | window | delivered | transmissions | per message | minimum 1/(1-p) | over minimum | goal ≤ 5% |");
         out.println("|-------:|:--------------|-------:|----------:|--------------:|------------:|----------------:|-------------:|:---------:|");
         for (double p : new double[] {0.1, 0.3}) {
             ok &= costRow(out, p, LossMode.REPLACE, 1, count);
@@ -106,7 +106,7 @@ public final class ReliabilityBench implements Callable<Integer> {
         double over = s.transmissionsPerMessage() / min - 1;
         boolean met = over <= 0.05 && r.correct();
         out.printf(Locale.ROOT, "| %.1f | %s | %d | %d/%d | %d | %.4f | %.4f | %+.1f%% | %s |%n", p,
-                mode == LossMode.REPLACE ? "replaced by ERROR" : "dropped (timeout)", window, s.delivered(), s.messages(), s.transmissions(),
+                mode == LossMode.REPLACE ? "ERROR" : "nothing (timeout)", window, s.delivered(), s.messages(), s.transmissions(),
                 s.transmissionsPerMessage(), min, over * 100, met ? "yes" : "NO");
         out.flush();
         return met;
