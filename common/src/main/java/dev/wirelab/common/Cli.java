@@ -29,6 +29,15 @@ public final class Cli {
             err.flush();
             return ex instanceof UserError u ? u.exitCode() : FAILED;
         });
+        // A usage error is one line, as every other error: what was wrong and where help is.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine failed = ex.getCommandLine();
+            PrintWriter err = failed.getErr();
+            err.println("error: " + ex.getMessage().replace('\n', ' ').strip()
+                    + " (see: " + failed.getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return USAGE;
+        });
         cl.getCommandSpec().parser().abbreviatedOptionsAllowed(false);
         cl.setUsageHelpAutoWidth(true);
         return cl;

@@ -65,6 +65,6 @@ class CliTest {
     @Test
     void anUnknownOptionIsAUsageErrorExitingTwo() {
         assertEquals(Cli.USAGE, run("--nope"));
-        assertTrue(err.toString().contains("Unknown option: '--nope'"));
+        assertEquals("error: Unknown option: '--nope' (see: sample --help)" + System.lineSeparator(), err.toString());
     }
 }

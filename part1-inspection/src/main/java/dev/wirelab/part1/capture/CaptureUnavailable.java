@@ -37,7 +37,12 @@ public final class CaptureUnavailable extends UserError {
         } else if (isWindows()) {
             fix = "run as Administrator, or reinstall Npcap without \"Restrict driver access to Administrators\"";
         } else {
-            fix = "run with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which java))";
+            // Name the JDK that is running, not "which java" (./lab may run another one), and the
+            // ldconfig step: a java with file capabilities starts in secure mode, which ignores
+            // the relative library path, so it cannot find libjli.so without it.
+            String home = System.getProperty("java.home");
+            fix = "run with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip " + home + "/bin/java && echo "
+                    + home + "/lib | sudo tee /etc/ld.so.conf.d/wirelab-java.conf && sudo ldconfig";
         }
         return new CaptureUnavailable("no permission to capture on " + iface + " (" + detail + "): capturing needs root or CAP_NET_RAW+CAP_NET_ADMIN; " + fix);
     }
