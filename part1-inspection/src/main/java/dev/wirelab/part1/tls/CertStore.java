@@ -87,8 +87,22 @@ public final class CertStore {
                 return create(dir);
             }
         } catch (IOException | GeneralSecurityException e) {
-            throw new UserError("cannot create the TLS certificate in " + dir + ": " + e.getMessage(), e);
+            throw new UserError("cannot create the TLS certificate in " + dir + ": " + why(e), e);
         }
+    }
+
+    /** What went wrong, in words: a file-system exception's message is often only the path. */
+    static String why(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied (" + a.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason() + " (" + f.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return e.getClass().getSimpleName().replace("Exception", "") + " (" + f.getFile() + ")";
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** Reads a PEM certificate, e.g. the one a client is told to trust. */

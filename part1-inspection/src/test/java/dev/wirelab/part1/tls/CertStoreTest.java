@@ -84,4 +84,15 @@ class CertStoreTest {
         assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
         assertTrue(out.endsWith("=" + id.sha256Fingerprint()), out);
     }
+
+    @Test
+    void aCertDirThatCannotBeCreatedSaysWhyNotOnlyWhere(@TempDir Path dir) throws Exception {
+        Path file = Files.createFile(dir.resolve("a-file"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.wirelab.common.UserError.class,
+                () -> CertStore.loadOrCreate(file.resolve("tls")));
+        String reason = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
+        assertFalse(reason.equals(file.resolve("tls").toString()) || reason.equals(file.toString()),
+                "the reason is more than a path: " + e.getMessage());
+        assertTrue(reason.contains("(" + file), e.getMessage());
+    }
 }
