@@ -116,10 +116,7 @@ public final class EchoServer implements AutoCloseable {
 
         /** Port to listen on; default 0, any free port (read it back with {@link EchoServer#port()}). */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0..65535, got " + port);
-            }
-            this.port = port;
+            this.port = Limits.listenPort(port);
             return this;
         }
 
@@ -136,10 +133,7 @@ public final class EchoServer implements AutoCloseable {
 
         /** Largest payload of a frame, and longest line (without its newline), in bytes; default 65,536. */
         public Builder maxFrame(int payloadBytes) {
-            if (payloadBytes < 1 || payloadBytes > 16 << 20) {
-                throw new IllegalArgumentException("max frame must be 1..16777216 bytes, got " + payloadBytes);
-            }
-            this.maxFrame = payloadBytes;
+            this.maxFrame = Limits.maxFrame(payloadBytes);
             return this;
         }
 

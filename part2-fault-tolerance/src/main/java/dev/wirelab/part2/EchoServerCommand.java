@@ -51,10 +51,10 @@ final class EchoServerCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         FaultConfig config = faults.config();
         long seed = faults.seed();
-        if (port < 0 || port > 65535) {
+        if (!Limits.isListenPort(port)) {
             throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
         }
-        if (maxFrame < 1 || maxFrame > 16 << 20) {
+        if (!Limits.isMaxFrame(maxFrame)) {
             throw new ParameterException(spec.commandLine(), "--max-frame must be 1..16777216 bytes, got " + maxFrame);
         }
         if (!(idleTimeout >= 0) || idleTimeout > 86_400) {

@@ -114,10 +114,7 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0..65535, got " + port);
-            }
-            this.port = port;
+            this.port = Limits.listenPort(port);
             return this;
         }
 
@@ -143,10 +140,7 @@ public final class FaultProxy implements AutoCloseable {
 
         /** Largest frame payload or line treated as one unit; longer lines pass as raw chunks. */
         public Builder maxFrame(int bytes) {
-            if (bytes < 1 || bytes > 16 << 20) {
-                throw new IllegalArgumentException("max frame must be 1..16777216 bytes, got " + bytes);
-            }
-            this.maxFrame = bytes;
+            this.maxFrame = Limits.maxFrame(bytes);
             return this;
         }
 

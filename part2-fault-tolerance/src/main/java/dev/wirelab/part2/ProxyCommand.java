@@ -59,10 +59,10 @@ final class ProxyCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--direction must be up, down or both, not '" + direction + "'");
         };
         InetSocketAddress up = parseUpstream(upstream);
-        if (listen < 0 || listen > 65535) {
+        if (!Limits.isListenPort(listen)) {
             throw new ParameterException(spec.commandLine(), "--listen must be a port 0..65535, got " + listen);
         }
-        if (maxFrame < 1 || maxFrame > 16 << 20) {
+        if (!Limits.isMaxFrame(maxFrame)) {
             throw new ParameterException(spec.commandLine(), "--max-frame must be 1..16777216 bytes, got " + maxFrame);
         }
         FaultProxy proxy;
