@@ -82,7 +82,10 @@ public final class EchoServer implements AutoCloseable {
         this.serverSocket = ss;
         this.boundAddress = (InetSocketAddress) ss.getLocalAddress();
         int port = boundAddress.getPort();
-        this.loops = new EventLoop[2 * Math.max(1, Runtime.getRuntime().availableProcessors())];
+        // One loop per core, as nginx runs one worker per core: more loops than cores only add
+        // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
+        // (docs/performance.md compares the two).
+        this.loops = new EventLoop[Math.max(1, Runtime.getRuntime().availableProcessors())];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, this::log);
             loops[i].start();

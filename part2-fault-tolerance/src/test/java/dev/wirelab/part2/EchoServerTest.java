@@ -7,6 +7,9 @@ import dev.wirelab.common.FrameType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +32,40 @@ class EchoServerTest {
             assertEquals("Test1\n", c.readLine());
             assertEquals(1, server.stats().messages());
         }
+    }
+
+    @Test
+    void anIdleConnectionCostsTheServerAlmostNoCpuAfterABurstOfTraffic() throws Exception {
+        // After traffic a loop with few connections polls for a short while before it sleeps;
+        // that must end: an idle server must not keep a core busy.
+        try (EchoServer server = EchoServer.builder().start();
+             TestClient c = new TestClient(server.address())) {
+            for (int i = 0; i < 100; i++) {
+                c.sendLine("burst " + i);
+                assertEquals("burst " + i + "\n", c.readLine());
+            }
+            String loops = "echo-loop-" + server.port() + "-";
+            long before = loopCpuNanos(loops);
+            Thread.sleep(500);
+            long used = loopCpuNanos(loops) - before;
+            // Polling non-stop would use ~500 ms here; sleeping in epoll_wait uses well under 1 ms.
+            assertTrue(used < 50_000_000L, "the event loops used " + used / 1_000_000 + " ms of CPU in 500 ms of idleness");
+        }
+    }
+
+    private static long loopCpuNanos(String prefix) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        int seen = 0;
+        for (long id : mx.getAllThreadIds()) {
+            ThreadInfo info = mx.getThreadInfo(id);
+            if (info != null && info.getThreadName().startsWith(prefix)) {
+                sum += mx.getThreadCpuTime(id);
+                seen++;
+            }
+        }
+        assertTrue(seen > 0, "no event loop thread named " + prefix + "*");
+        return sum;
     }
 
     @Test
