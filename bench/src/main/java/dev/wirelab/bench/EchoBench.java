@@ -10,49 +10,43 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.example.echo.EchoServerHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Echo throughput and latency of part 2's {@link EchoServer} (no faults) against Netty's example
- * echo server ({@link EchoServerHandler} on NIO), driven by the same closed-loop load generator in
- * the same run: each connection sends one line, waits for its echo, records the round trip, and
- * sends the next.
+ * echo server ({@link EchoServerHandler} on NIO), driven by the same closed-loop load generator
+ * ({@link EchoLoad}) in the same run. Besides round trips per second it reads how much CPU each
+ * server's threads used per echo, which the load generator's share of a small machine does not
+ * blur.
  */
 @Command(name = "echo", mixinStandardHelpOptions = true,
-        description = {"Part 2: echo round trips per second and p50/p99 latency at 1, 100 and 1,000 connections,",
-                "part 2's echo server vs Netty's example EchoServerHandler (NIO), same load generator, loopback."})
+        description = {"Part 2: echo round trips per second, p50/p99 latency and server CPU per echo at 1, 100 and 1,000",
+                "connections, part 2's echo server vs Netty's example EchoServerHandler (NIO), same load generator, loopback."})
 public final class EchoBench implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seconds", defaultValue = "5", description = "Measured time per server and level (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "3", description = "Measured time per server, level and round (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured warm-up per server and level, seconds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured warm-up before each measured run, seconds (default: ${DEFAULT-VALUE}).")
     double warmup;
 
     @Option(names = "--connections", split = ",", defaultValue = "1,100,1000",
@@ -62,9 +56,16 @@ public final class EchoBench implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "32", description = "Bytes per message, newline included (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--rounds", defaultValue = "2",
-            description = "Runs per server and level, in alternating order; throughput is their mean (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "5",
+            description = "Runs per server and level, in alternating order (default: ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--load-threads", description = "Load generator threads (default: one per core, here ${DEFAULT-VALUE}).")
+    int loadThreads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--netty-loops", defaultValue = "0",
+            description = "Netty's worker event loops; 0 = Netty's default, two per core (default: ${DEFAULT-VALUE}).")
+    int nettyLoops;
 
     /** One server under test. */
     private interface Target extends AutoCloseable {
@@ -72,15 +73,15 @@ public final class EchoBench implements Callable<Integer> {
 
         InetSocketAddress address();
 
+        /** CPU nanoseconds the server's threads used so far. */
+        long cpuNanos();
+
         @Override
         void close();
     }
 
-    private record Result(String server, int connections, double perSecond, double p50us, double p99us, long errors) {
-    }
-
-    /** One measured run. */
-    private record Run(long count, long elapsedNanos, Histogram latency, long errors) {
+    /** One measured run of one server. */
+    private record Run(EchoLoad.Window window, long serverCpuNanos) {
     }
 
     @Override
@@ -96,150 +97,116 @@ public final class EchoBench implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--connections must each be 1..10000");
             }
         }
+        if (rounds < 1 || rounds > 50) {
+            throw new ParameterException(spec.commandLine(), "--rounds must be 1..50");
+        }
+        if (nettyLoops < 0 || nettyLoops > 256) {
+            throw new ParameterException(spec.commandLine(), "--netty-loops must be 0..256");
+        }
+        if (loadThreads < 1 || loadThreads > 64) {
+            throw new ParameterException(spec.commandLine(), "--load-threads must be 1..64");
+        }
         PrintWriter out = spec.commandLine().getOut();
         byte[] message = new byte[size];
         Arrays.fill(message, (byte) 'x');
         message[size - 1] = '\n';
-        if (rounds < 1 || rounds > 20) {
-            throw new ParameterException(spec.commandLine(), "--rounds must be 1..20");
-        }
-        List<Result> results = new ArrayList<>();
-        try (Target part2 = part2(); Target netty = netty()) {
-            // Both servers and the load generator itself get JIT-compiled before anything counts.
-            out.println("warming up both servers (100 connections, " + trim(warmup * 2) + " s each)...");
+        List<String> rows = new ArrayList<>();
+        try (Target part2 = part2(); Target netty = netty(nettyLoops)) {
+            Target[] targets = {part2, netty};
+            // Both servers and the load generator get JIT-compiled before anything counts.
+            out.println("warming up both servers (100 connections, " + trim(Math.max(2, warmup * 2)) + " s each)...");
             out.flush();
-            load(part2, 100, message, warmup * 2);
-            load(netty, 100, message, warmup * 2);
+            for (Target t : targets) {
+                run(t, 100, message, 0, Math.max(2, warmup * 2));
+            }
             for (int c : levels) {
                 Run[][] runs = new Run[2][rounds];
-                Target[] targets = {part2, netty};
                 for (int r = 0; r < rounds; r++) {
                     // Alternate the order so neither server always runs first (on a colder machine).
                     for (int k = 0; k < 2; k++) {
                         int t = (k + r) % 2;
-                        out.printf(Locale.ROOT, "running %s with %d connection(s), round %d...%n", targets[t].name(), c, r + 1);
+                        out.printf(Locale.ROOT, "running %s with %d connection(s), round %d of %d...%n", targets[t].name(), c, r + 1, rounds);
                         out.flush();
-                        runs[t][r] = load(targets[t], c, message, seconds);
+                        runs[t][r] = run(targets[t], c, message, warmup, seconds);
                     }
                 }
-                for (int t = 0; t < 2; t++) {
-                    Histogram all = new Histogram(3);
-                    double rate = 0;
-                    long errors = 0;
-                    for (Run run : runs[t]) {
-                        all.add(run.latency());
-                        rate += run.count() / (run.elapsedNanos() / 1e9);
-                        errors += run.errors();
-                    }
-                    results.add(new Result(targets[t].name(), c, rate / rounds, all.getValueAtPercentile(50) / 1000.0,
-                            all.getValueAtPercentile(99) / 1000.0, errors));
-                }
+                rows.addAll(summarise(c, targets, runs));
             }
         }
         out.println();
-        out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one outstanding message per connection), %d round(s) of %s s per server and level, each after %s s of warm-up%n%n",
-                size, rounds, trim(seconds), trim(warmup));
-        out.println("| connections | server | round trips/s | p50 latency | p99 latency | vs Netty |");
-        out.println("|---:|---|---:|---:|---:|---:|");
-        for (Result r : results) {
-            Result ref = results.stream().filter(x -> x.connections() == r.connections() && x.server().startsWith("Netty")).findFirst().orElse(r);
-            out.printf(Locale.ROOT, "| %d | %s | %,.0f | %.0f µs | %.0f µs | %.2f× |%n", r.connections(), r.server(), r.perSecond(),
-                    r.p50us(), r.p99us(), r.perSecond() / ref.perSecond());
-        }
-        long errors = results.stream().mapToLong(Result::errors).sum();
-        if (errors > 0) {
-            out.println();
-            out.println("connection errors during the runs: " + errors);
-        }
+        out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one message in flight per connection), %d load thread(s),%n"
+                        + "%d round(s) of %s s per server and level, each after %s s of warm-up; throughput is the median of the rounds%n%n",
+                size, loadThreads, rounds, trim(seconds), trim(warmup));
+        out.println("| connections | server | round trips/s | p50 latency | p99 latency | server CPU per echo | load CPU per echo | vs Netty (median, range over rounds) |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|---:|");
+        rows.forEach(out::println);
         out.flush();
-        return errors == 0 ? 0 : 1;
+        return 0;
+    }
+
+    /** Table rows for one level: each server's median rate and latency, and part 2's rate as a ratio to Netty's. */
+    private static List<String> summarise(int connections, Target[] targets, Run[][] runs) {
+        int rounds = runs[0].length;
+        double[] ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            ratios[r] = runs[0][r].window().perSecond() / runs[1][r].window().perSecond();
+        }
+        List<String> rows = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            Histogram all = new Histogram(3);
+            double[] rates = new double[rounds];
+            long echoes = 0;
+            long cpu = 0;
+            long loadCpu = 0;
+            for (int r = 0; r < rounds; r++) {
+                Run run = runs[t][r];
+                all.add(run.window().latency());
+                rates[r] = run.window().perSecond();
+                echoes += run.window().count();
+                cpu += run.serverCpuNanos();
+                loadCpu += run.window().loadCpuNanos();
+            }
+            String vs = t == 1 ? "1.00×" : String.format(Locale.ROOT, "%.2f× (%.2f–%.2f)", median(ratios),
+                    Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow());
+            rows.add(String.format(Locale.ROOT, "| %d | %s | %,.0f | %.0f µs | %.0f µs | %.1f µs | %.1f µs | %s |", connections,
+                    targets[t].name(), median(rates), all.getValueAtPercentile(50) / 1000.0, all.getValueAtPercentile(99) / 1000.0,
+                    cpu / 1000.0 / Math.max(1, echoes), loadCpu / 1000.0 / Math.max(1, echoes), vs));
+        }
+        return rows;
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     private static String trim(double d) {
         return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
-    private Run load(Target target, int connections, byte[] message, double measureSeconds) throws Exception {
-        List<Socket> sockets = new ArrayList<>(connections);
-        try {
-            for (int i = 0; i < connections; i++) {
-                Socket s = new Socket();
-                s.connect(target.address(), 5000);
-                s.setTcpNoDelay(true);
-                s.setSoTimeout(10_000);
-                sockets.add(s);
-            }
-            Recorder recorder = new Recorder(3);
-            LongAdder done = new LongAdder();
-            LongAdder errors = new LongAdder();
-            AtomicBoolean measuring = new AtomicBoolean(false);
-            AtomicBoolean stop = new AtomicBoolean(false);
-            CountDownLatch finished = new CountDownLatch(connections);
-            for (Socket s : sockets) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        loop(s, message, recorder, done, measuring, stop);
-                    } catch (IOException e) {
-                        if (!stop.get()) {
-                            errors.increment();
-                        }
-                    } finally {
-                        finished.countDown();
-                    }
-                });
-            }
-            Thread.sleep(Duration.ofMillis(Math.round(warmup * 1000)));
-            recorder.reset();
-            done.reset();
-            measuring.set(true);
-            long start = System.nanoTime();
-            Thread.sleep(Duration.ofMillis(Math.round(measureSeconds * 1000)));
-            measuring.set(false);
-            long elapsed = System.nanoTime() - start;
-            long count = done.sum();
-            Histogram h = recorder.getIntervalHistogram();
-            stop.set(true);
-            for (Socket s : sockets) {
-                s.close();
-            }
-            finished.await();
-            return new Run(count, elapsed, h, errors.sum());
-        } finally {
-            for (Socket s : sockets) {
-                s.close();
-            }
-        }
-    }
-
-    private static void loop(Socket s, byte[] message, Recorder recorder, LongAdder done, AtomicBoolean measuring,
-                             AtomicBoolean stop) throws IOException {
-        OutputStream out = s.getOutputStream();
-        InputStream in = s.getInputStream();
-        byte[] buf = new byte[message.length];
-        while (!stop.get()) {
-            long t0 = System.nanoTime();
-            out.write(message);
-            int got = 0;
-            while (got < message.length) {
-                int n = in.read(buf, got, message.length - got);
-                if (n < 0) {
-                    throw new IOException("server closed the connection");
-                }
-                got += n;
-            }
-            long rtt = System.nanoTime() - t0;
-            if (measuring.get()) {
-                recorder.recordValue(rtt);
-                done.increment();
-            }
+    private Run run(Target target, int connections, byte[] message, double warmupSeconds, double measureSeconds) throws Exception {
+        try (EchoLoad load = new EchoLoad(target.address(), connections, loadThreads, message)) {
+            Duration w = Duration.ofMillis(Math.round(warmupSeconds * 1000));
+            // The server's CPU is read over the same window as the load's count.
+            long[] cpu = new long[1];
+            EchoLoad.Window window = load.measure(w, Duration.ofMillis(Math.round(measureSeconds * 1000)),
+                    () -> cpu[0] -= target.cpuNanos(), () -> cpu[0] += target.cpuNanos());
+            return new Run(window, cpu[0]);
         }
     }
 
     private static Target part2() throws IOException {
         EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO).start();
+        String threads = "echo-loop-" + server.port() + "-";
         return new Target() {
             public String name() {
                 return "part 2 EchoServer";
+            }
+
+            public long cpuNanos() {
+                return ThreadCpu.ofNamed(threads);
             }
 
             public InetSocketAddress address() {
@@ -252,11 +219,15 @@ public final class EchoBench implements Callable<Integer> {
         };
     }
 
-    private static Target netty() throws InterruptedException {
+    private static final String NETTY_WORKERS = "netty-echo-worker";
+
+    private static Target netty(int loops) throws InterruptedException {
         // As Netty's example EchoServer bootstraps it, minus the LoggingHandler, plus a backlog
         // large enough for a thousand connections arriving at once.
         EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup();
+        // Default size unless asked (0 = two loops per core); the thread names are ours, to read
+        // their CPU time.
+        EventLoopGroup workers = new NioEventLoopGroup(loops, new DefaultThreadFactory(NETTY_WORKERS, true));
         EchoServerHandler handler = new EchoServerHandler();
         Channel channel = new ServerBootstrap()
                 .group(boss, workers)
@@ -273,11 +244,15 @@ public final class EchoBench implements Callable<Integer> {
         InetSocketAddress address = (InetSocketAddress) channel.localAddress();
         return new Target() {
             public String name() {
-                return "Netty example EchoServerHandler (NIO)";
+                return "Netty example EchoServerHandler (NIO" + (loops == 0 ? "" : ", " + loops + " loops") + ")";
             }
 
             public InetSocketAddress address() {
                 return address;
+            }
+
+            public long cpuNanos() {
+                return ThreadCpu.ofNamed(NETTY_WORKERS);
             }
 
             public void close() {
