@@ -289,15 +289,25 @@ final class EchoConnection implements ReplySink {
         server.rejected.increment();
         String why = "line longer than " + server.maxFrame() + " bytes (" + length + "+ without a newline), closing";
         byte[] msg = ("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII);
-        append(msg, 0, msg.length);
+        long now = System.nanoTime();
+        long lastDue = now;
+        if (pending.isEmpty()) {
+            append(msg, 0, msg.length);
+        } else {
+            // Earlier lines' delayed echoes are owed first: the error queues behind them.
+            for (Item i : pending) {
+                if (i.due() - lastDue > 0) {
+                    lastDue = i.due();
+                }
+            }
+            send(msg, 0, msg.length, 1, now, null);
+        }
         // Closing with unread input would send an RST that can destroy the error line before the
         // client reads it: send FIN after it, and discard (a bounded amount of) what still comes.
         discarding = true;
         discardReason = why;
         lineLength = 0;
         line = new byte[0];
-        pending.clear();
-        pendingBytes = 0;
         whenDrained = () -> {
             try {
                 channel.shutdownOutput();
@@ -309,8 +319,8 @@ final class EchoConnection implements ReplySink {
         // The close above waits for the output to drain, which a client that does not read never
         // lets happen, and the idle sweep skips a discarding connection: bound it from here too.
         long idle = server.idleTimeout().toNanos();
-        loop.schedule(System.nanoTime() + (idle > 0 ? idle : DISCARD_GRACE_NANOS), () -> close(why, false));
-        flush();
+        loop.schedule(lastDue + (idle > 0 ? idle : DISCARD_GRACE_NANOS), () -> close(why, false));
+        release();
         return false;
     }
 
@@ -368,9 +378,18 @@ final class EchoConnection implements ReplySink {
         switch (f.type()) {
             case HELLO -> {
                 String id = f.payloadText();
-                clientId = id.isEmpty() ? label : id;
-                log(label + " hello from " + clientId);
-                replyFrame(Frame.ack(0, new byte[0]), 0, () -> "HELLO");
+                String named = id.isEmpty() ? label : id;
+                byte[] ack = FrameCodec.encode(Frame.ack(0, new byte[0]));
+                FaultInjector.Decision d = faults.decide(ack.length);
+                if (d.lost()) {
+                    // ERROR 0 tells the client its HELLO was not delivered: then it must not
+                    // count either, or the connection would run under an id the client thinks failed.
+                    log(label + " lost HELLO from " + named + ", id not taken");
+                } else {
+                    clientId = named;
+                    log(label + " hello from " + clientId);
+                }
+                replyFrame(d, ack, 0, () -> "HELLO");
             }
             case DATA -> {
                 messages++;

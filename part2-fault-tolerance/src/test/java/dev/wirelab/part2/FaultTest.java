@@ -144,6 +144,39 @@ class FaultTest {
     }
 
     @Test
+    void aHelloAnsweredWithErrorZeroDoesNotNameTheConnection() throws Exception {
+        List<Delivery> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        boolean sawLostHello = false;
+        boolean sawTakenHello = false;
+        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withLoss(0.5)).seed(7)
+                .onDelivery(delivered::add).start()) {
+            for (int k = 0; k < 40 && !(sawLostHello && sawTakenHello); k++) {
+                String id = "alice-" + k;
+                try (TestClient c = new TestClient(server.address())) {
+                    c.sendFrame(Frame.hello(id));
+                    boolean lost = c.readFrame().type() == FrameType.ERROR;
+                    // Send DATA 1 until it is acknowledged (each try is lost with p = 0.5).
+                    Frame reply = null;
+                    for (int tries = 0; tries < 60 && (reply == null || reply.type() != FrameType.ACK); tries++) {
+                        c.sendFrame(Frame.data(1, id.getBytes(StandardCharsets.UTF_8)));
+                        reply = c.readFrame();
+                    }
+                    assertEquals(FrameType.ACK, reply.type());
+                    Delivery d = delivered.get(delivered.size() - 1);
+                    if (lost) {
+                        sawLostHello = true;
+                        assertNotEquals(id, d.clientId(), "a HELLO answered with ERROR 0 was taken");
+                    } else {
+                        sawTakenHello = true;
+                        assertEquals(id, d.clientId());
+                    }
+                }
+            }
+        }
+        assertTrue(sawLostHello && sawTakenHello, "the seed gave no lost and kept HELLO in 40 connections");
+    }
+
+    @Test
     void inFrameModeCorruptionFlipsOneByteOfTheReplyFrame() throws Exception {
         try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withCorrupt(1.0)).seed(1).start();
              TestClient c = new TestClient(server.address())) {

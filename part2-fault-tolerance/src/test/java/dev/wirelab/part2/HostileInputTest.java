@@ -129,6 +129,22 @@ class HostileInputTest {
     }
 
     @Test
+    void withDelayTheEchoesOwedBeforeAnOverlongLineStillArriveBeforeTheError() throws Exception {
+        try (EchoServer server = EchoServer.builder().maxFrame(1024)
+                .faults(FaultConfig.none().withDelay(Duration.ofMillis(300))).start();
+             TestClient c = new TestClient(server.address())) {
+            byte[] longLine = new byte[5000];
+            Arrays.fill(longLine, (byte) 'x');
+            c.send(("first\nsecond\n" + new String(longLine, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+            List<String> got = TestClient.lines(c.readToEnd());
+            assertEquals(3, got.size(), got.toString());
+            assertEquals("first\n", got.get(0));
+            assertEquals("second\n", got.get(1));
+            assertTrue(got.get(2).startsWith("error: line longer than 1024 bytes"), got.get(2));
+        }
+    }
+
+    @Test
     void aFrameLengthOverTheLimitClosesTheConnectionWithoutAllocatingIt() throws Exception {
         Watch log = new Watch("LENGTH_TOO_LARGE");
         byte[] header = Arrays.copyOf(FrameCodec.encode(Frame.data(1, new byte[0])), 12);
