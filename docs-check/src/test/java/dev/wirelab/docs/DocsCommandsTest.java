@@ -67,6 +67,9 @@ class DocsCommandsTest {
     }
 
     private static void run(ConsoleBlock block) throws Exception {
+        // What the block really printed, step by step, kept for whoever refreshes the page: the
+        // docs show output the project produced, so they are updated from here, never by hand.
+        StringBuilder transcript = new StringBuilder();
         try (BlockRunner runner = new BlockRunner(projectRoot())) {
             for (ConsoleBlock.Step step : block.steps()) {
                 if (step.background()) {
@@ -74,16 +77,28 @@ class DocsCommandsTest {
                     continue;
                 }
                 String out = runner.run(step);
+                transcript.append("$ ").append(step.command()).append('\n').append(out);
+                keep(block, transcript);
                 String problem = OutputMatcher.mismatch(step.expected(), out);
                 assertEquals(null, problem, () -> block.page() + ":" + block.line() + ": '$ " + step.command() + "' " + problem);
             }
             List<String> outs = runner.stopBackground();
             for (int i = 0; i < outs.size(); i++) {
                 ConsoleBlock.Step step = runner.background().get(i).step();
+                transcript.append("$ ").append(step.command()).append(" &   (its output once stopped)\n").append(outs.get(i));
+                keep(block, transcript);
                 String problem = OutputMatcher.mismatch(step.expected(), outs.get(i));
                 assertEquals(null, problem, block.page() + ":" + block.line() + ": background '$ " + step.command() + " &' " + problem);
             }
         }
+    }
+
+    /** Writes the transcript to {@code target/docs-output/PAGE-LINE.txt}, replacing an older one. */
+    private static void keep(ConsoleBlock block, CharSequence transcript) throws IOException {
+        Path dir = Path.of("target", "docs-output");
+        Files.createDirectories(dir);
+        String name = Path.of(block.page()).getFileName() + "-" + block.line() + ".txt";
+        Files.writeString(dir.resolve(name), transcript);
     }
 
     private static boolean isRoot() {
