@@ -173,8 +173,20 @@ final class EchoConnection implements ReplySink {
         }
         lastRead = System.nanoTime();
         if (discarding) {
-            discarded += Math.max(0, n);
-            if (n < 0 || discarded > DISCARD_LIMIT) {
+            if (n < 0) {
+                // The client half-closed after its over-long line: what it is still owed (earlier
+                // delayed echoes, the error) goes out first, then the connection closes.
+                discarding = false;
+                eof = true;
+                if (whenDrained == null && outStart == outEnd && pending.isEmpty()) {
+                    close(discardReason, false);
+                } else {
+                    interest();
+                }
+                return;
+            }
+            discarded += n;
+            if (discarded > DISCARD_LIMIT) {
                 close(discardReason, false);
             }
             return;
@@ -290,16 +302,11 @@ final class EchoConnection implements ReplySink {
         String why = "line longer than " + server.maxFrame() + " bytes (" + length + "+ without a newline), closing";
         byte[] msg = ("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII);
         long now = System.nanoTime();
-        long lastDue = now;
+        long lastDue = lastDue(now);
         if (pending.isEmpty()) {
             append(msg, 0, msg.length);
         } else {
             // Earlier lines' delayed echoes are owed first: the error queues behind them.
-            for (Item i : pending) {
-                if (i.due() - lastDue > 0) {
-                    lastDue = i.due();
-                }
-            }
             send(msg, 0, msg.length, 1, now, null);
         }
         // Closing with unread input would send an RST that can destroy the error line before the
@@ -364,7 +371,7 @@ final class EchoConnection implements ReplySink {
                 // close once they left (bounded, should the client never read them).
                 eof = true;
                 whenDrained = () -> close(why, false);
-                loop.schedule(pending.peekLast().due() + 1_000_000_000L, () -> close(why, false));
+                loop.schedule(lastDue(System.nanoTime()) + 1_000_000_000L, () -> close(why, false));
                 return false;
             }
             flush();
@@ -464,6 +471,21 @@ final class EchoConnection implements ReplySink {
             return;
         }
         pending.add(new Reset(due));
+    }
+
+    /**
+     * When the last queued reply leaves, or {@code now} if none is queued. With jitter the queue
+     * is not sorted by due time (replies keep their order, so one waits for the one before it):
+     * the latest due time is the one that counts.
+     */
+    private long lastDue(long now) {
+        long last = now;
+        for (Item i : pending) {
+            if (i.due() - last > 0) {
+                last = i.due();
+            }
+        }
+        return last;
     }
 
     /** Moves the replies that are due into the output, writes, and arms a timer for the next one. */

@@ -82,10 +82,7 @@ public final class EchoServer implements AutoCloseable {
         this.serverSocket = ss;
         this.boundAddress = (InetSocketAddress) ss.getLocalAddress();
         int port = boundAddress.getPort();
-        // One loop per core, as nginx runs one worker per core: more loops than cores only add
-        // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
-        // (docs/performance.md compares the two).
-        this.loops = new EventLoop[Math.max(1, Runtime.getRuntime().availableProcessors())];
+        this.loops = new EventLoop[b.eventLoops];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, this::log);
             loops[i].start();
@@ -105,6 +102,10 @@ public final class EchoServer implements AutoCloseable {
         private long seed = ThreadLocalRandom.current().nextLong();
         private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
         private Duration idleTimeout = Duration.ofMinutes(5);
+        // One loop per core, as nginx runs one worker per core: more loops than cores only add
+        // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
+        // (docs/performance.md compares the two).
+        private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
         private Consumer<String> log = null;
         private Consumer<Delivery> onDelivery = d -> { };
 
@@ -162,6 +163,15 @@ public final class EchoServer implements AutoCloseable {
         }
 
         /** Binds and starts accepting; returns once clients can connect. */
+        /** Threads serving the connections, each with its own selector; default one per core. */
+        public Builder eventLoops(int n) {
+            if (n < 1 || n > 1024) {
+                throw new IllegalArgumentException("event loops must be 1..1024, got " + n);
+            }
+            this.eventLoops = n;
+            return this;
+        }
+
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }

@@ -127,7 +127,9 @@ final class EventLoop implements Runnable {
                     found = selector.selectNow(this::ready);
                 } else {
                     found = busy ? spin(Math.min(wait, SPIN_NANOS)) : 0;
-                    if (found == 0) {
+                    // The spin's selectNow() consumed any wakeup() that came with a task or a
+                    // shutdown: blocking now would sleep on them.
+                    if (found == 0 && tasks.isEmpty() && !stopping) {
                         found = selector.select(this::ready, Math.max(1, (wait + 999_999) / 1_000_000));
                     }
                 }
@@ -158,7 +160,7 @@ final class EventLoop implements Runnable {
         long end = System.nanoTime() + nanos;
         do {
             int found = selector.selectNow(this::ready);
-            if (found > 0 || !tasks.isEmpty()) {
+            if (found > 0 || !tasks.isEmpty() || stopping) {
                 return found;
             }
         } while (System.nanoTime() - end < 0);

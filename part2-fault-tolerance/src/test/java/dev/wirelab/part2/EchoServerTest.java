@@ -13,6 +13,7 @@ import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,6 +51,33 @@ class EchoServerTest {
             long used = loopCpuNanos(loops) - before;
             // Polling non-stop would use ~500 ms here; sleeping in epoll_wait uses well under 1 ms.
             assertTrue(used < 50_000_000L, "the event loops used " + used / 1_000_000 + " ms of CPU in 500 ms of idleness");
+        }
+    }
+
+    @Test
+    void aClientConnectingJustAfterTrafficIsServedAndTheServerStopsAtOnce() throws Exception {
+        // One loop and no idle sweeps: only the new connection's own wake-up gets the loop to
+        // register it, and only close()'s wake-up ends it. Connecting and closing right after an
+        // echo lands in the loop's short poll, which must not swallow those wake-ups.
+        for (int round = 0; round < 20; round++) {
+            EchoServer server = EchoServer.builder().eventLoops(1).idleTimeout(Duration.ZERO).start();
+            try (TestClient a = new TestClient(server.address())) {
+                for (int i = 0; i < 20; i++) {
+                    a.sendLine("ping " + i);
+                    assertEquals("ping " + i + "\n", a.readLine());
+                    try (TestClient b = new TestClient(server.address())) {
+                        b.socket.setSoTimeout(2000);
+                        b.sendLine("new " + i);
+                        assertEquals("new " + i + "\n", b.readLine());
+                    }
+                }
+                a.sendLine("last");
+                assertEquals("last\n", a.readLine());
+            }
+            long t0 = System.nanoTime();
+            server.close();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 1500, "close() took " + ms + " ms: the loop slept through its shutdown");
         }
     }
 

@@ -130,12 +130,25 @@ class HostileInputTest {
 
     @Test
     void withDelayTheEchoesOwedBeforeAnOverlongLineStillArriveBeforeTheError() throws Exception {
+        echoesBeforeAnOverlongLine(false);
+    }
+
+    @Test
+    void withDelayTheEchoesOwedBeforeAnOverlongLineArriveEvenIfTheClientHalfClosesAfterIt() throws Exception {
+        // As `printf ... | nc -N` does: the over-long line, then EOF, while the echoes are still delayed.
+        echoesBeforeAnOverlongLine(true);
+    }
+
+    private void echoesBeforeAnOverlongLine(boolean halfClose) throws Exception {
         try (EchoServer server = EchoServer.builder().maxFrame(1024)
                 .faults(FaultConfig.none().withDelay(Duration.ofMillis(300))).start();
              TestClient c = new TestClient(server.address())) {
             byte[] longLine = new byte[5000];
             Arrays.fill(longLine, (byte) 'x');
             c.send(("first\nsecond\n" + new String(longLine, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+            if (halfClose) {
+                c.socket.shutdownOutput();
+            }
             List<String> got = TestClient.lines(c.readToEnd());
             assertEquals(3, got.size(), got.toString());
             assertEquals("first\n", got.get(0));
