@@ -119,6 +119,8 @@ public final class ResilientClient {
         return user + suffix;
     }
 
+    private static final long ANSWERED_BACKOFF_FLOOR_NANOS = 1_000_000;
+
     /** Failed HELLO exchanges in a row where the server did answer (ERROR, corrupt, reset), per allowed attempt. */
     private static final int ANSWERED_HELLO_FAILURES_PER_ATTEMPT = 4;
 
@@ -226,8 +228,16 @@ public final class ResilientClient {
                             // An answered HELLO waits too, from the second in a row: a server that
                             // rejects every HELLO is not hit as fast as the loop can run, while one
                             // lost or corrupted HELLO reply (a lossy network) is retried at once.
-                            long wait = giveUp ? 0 : policy.reconnectDelayNanos(
-                                    hardFailures + silentHellos + Math.max(0, answeredFailures - 1));
+                            // A server that answers is reachable and its round trip is known, so
+                            // those waits start from a few round trips, not from the minimum RTO.
+                            long wait;
+                            if (giveUp) {
+                                wait = 0;
+                            } else if (hardFailures + silentHellos == 0) {
+                                wait = policy.backoffNanos(answeredFailures - 1, answeredBackoffBase());
+                            } else {
+                                wait = policy.reconnectDelayNanos(hardFailures + silentHellos + Math.max(0, answeredFailures - 1));
+                            }
                             listener.connectFailed(t(), e.getMessage(), wait);
                             if (giveUp) {
                                 window.failAll("could not talk to " + address + ": " + e.getMessage());
@@ -245,6 +255,15 @@ public final class ResilientClient {
                 }
             }
             return summary();
+        }
+
+        /**
+         * The first wait after answered HELLO failures: four smoothed round trips, at least 1 ms;
+         * the minimum RTO (the general reconnect base) while no round trip was measured yet.
+         */
+        long answeredBackoffBase() {
+            long srtt = rtt.srttNanos();
+            return srtt > 0 ? Math.max(ANSWERED_BACKOFF_FLOOR_NANOS, 4 * srtt) : Long.MAX_VALUE;
         }
 
         /** Timers, then sends, then waits for the next reply or timer. */

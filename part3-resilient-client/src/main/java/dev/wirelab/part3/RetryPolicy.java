@@ -68,11 +68,21 @@ public final class RetryPolicy {
 
     /** How long to wait before reconnect attempt number {@code consecutiveFailures + 1}; 0 before the first retry. */
     public long reconnectDelayNanos(int consecutiveFailures) {
+        return backoffNanos(consecutiveFailures, reconnectBase);
+    }
+
+    /**
+     * The reconnect wait with another base, e.g. one scaled from the measured round trip: between
+     * half and all of {@code base * 2^(consecutiveFailures - 1)}, at most the reconnect bound, and
+     * never more than {@link #reconnectDelayNanos} would wait.
+     */
+    public long backoffNanos(int consecutiveFailures, long baseNanos) {
         if (consecutiveFailures <= 0) {
             return 0;
         }
+        long base = Math.clamp(baseNanos, 1, reconnectBase);
         int shift = Math.min(consecutiveFailures - 1, 30);
-        long ceiling = reconnectBase > (reconnectMax >> shift) ? reconnectMax : Math.min(reconnectMax, reconnectBase << shift);
+        long ceiling = base > (reconnectMax >> shift) ? reconnectMax : Math.min(reconnectMax, base << shift);
         return ceiling / 2 + (long) (random.nextDouble() * (ceiling - ceiling / 2));
     }
 }

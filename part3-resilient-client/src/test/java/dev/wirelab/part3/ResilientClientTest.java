@@ -18,7 +18,10 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -301,6 +304,35 @@ class ResilientClientTest {
             assertEquals(2, rejected.size(), trace.toString());
             assertFalse(rejected.get(0).contains("; retry in "), "one lost HELLO reply is retried at once: " + rejected);
             assertTrue(rejected.get(1).contains("; retry in "), "the second in a row waits: " + rejected);
+        }
+    }
+
+    @Test
+    void onceTheRoundTripIsKnownRejectedHellosWaitAFewRoundTripsNotTheMinimumRto() throws IOException {
+        AtomicReference<ScriptedServer> self = new AtomicReference<>();
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> {
+            if (n == 3) {
+                // Two DATA round trips were measured; now the connection breaks and the server
+                // rejects the next three HELLOs.
+                self.get().rejectHellos(3);
+                return new Action.Reset();
+            }
+            return ScriptedServer.ACK;
+        })) {
+            self.set(server);
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("a", "b", "c", "d"), trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            List<String> waits = trace.toString().lines()
+                    .filter(l -> l.contains("server answered HELLO with ERROR") && l.contains("; retry in ")).toList();
+            assertEquals(2, waits.size(), "the 2nd and 3rd rejection in a row wait: " + trace);
+            for (String l : waits) {
+                Matcher m = Pattern.compile("retry in ([0-9.]+) ms").matcher(l);
+                assertTrue(m.find(), l);
+                // The minimum RTO is 300 ms, so a wait based on it would be at least 150 ms; loopback
+                // round trips are well under a millisecond, even on a loaded machine far below 30 ms.
+                assertTrue(Double.parseDouble(m.group(1)) < 150, "waited as if no round trip were known: " + l);
+            }
         }
     }
 

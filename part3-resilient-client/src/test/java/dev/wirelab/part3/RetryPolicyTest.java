@@ -67,6 +67,16 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aSmallerBaseDoublesFromItselfButNeverWaitsLongerThanTheReconnectBase() {
+        assertEquals(0, policy(HIGHEST).backoffNanos(0, MS));
+        assertEquals(MS / 2, policy(LOWEST).backoffNanos(1, MS));
+        assertEquals(4 * MS, policy(HIGHEST).backoffNanos(3, MS), 1);
+        // A base above the reconnect base (20 ms) is the reconnect wait itself.
+        assertEquals(policy(LOWEST).reconnectDelayNanos(2), policy(LOWEST).backoffNanos(2, Long.MAX_VALUE));
+        assertEquals(500 * MS, policy(HIGHEST).backoffNanos(1000, MS), 1);
+    }
+
+    @Test
     void nonsenseSettingsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(0, 0, Duration.ZERO, Duration.ZERO, LOWEST));
         assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(1, 2, Duration.ZERO, Duration.ZERO, LOWEST));
