@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -13,8 +14,9 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Closed-loop echo load: each connection sends one message, waits for all of its echo, records
@@ -34,15 +36,16 @@ final class EchoLoad implements AutoCloseable {
     private final byte[] message;
     private final List<Driver> drivers = new ArrayList<>();
     private final Recorder recorder = new Recorder(3);
-    private final LongAdder done = new LongAdder();
     private final AtomicBoolean measuring = new AtomicBoolean();
     private final AtomicBoolean stop = new AtomicBoolean();
     private volatile IOException failure;
+    private final CountDownLatch started;
 
     /** Connects {@code connections} sockets to {@code target}, spread over {@code threads} threads, and starts sending. */
     EchoLoad(InetSocketAddress target, int connections, int threads, byte[] message) throws IOException {
         this.message = message.clone();
         int n = Math.max(1, Math.min(threads, connections));
+        this.started = new CountDownLatch(n);
         try {
             for (int i = 0; i < n; i++) {
                 drivers.add(new Driver("echo-load-" + i));
@@ -62,31 +65,73 @@ final class EchoLoad implements AutoCloseable {
         for (Driver d : drivers) {
             d.thread.start();
         }
+        try {
+            // Every connection is registered and has sent its first message before measure().
+            if (!started.await(30, TimeUnit.SECONDS)) {
+                close();
+                throw new IOException("the load threads did not start within 30 s");
+            }
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the load", e);
+        }
+        if (failure != null) {
+            close();
+            throw failure;
+        }
     }
 
     /**
      * Lets the load run unmeasured for {@code warmup}, then measures for {@code measure};
      * {@code atStart} and {@code atEnd} run at the window's edges (to read a server's counters
-     * over the same window).
+     * over the same window). Fails if a connection completed no echo in the window: a stalled
+     * client would otherwise only show as a lower rate.
      */
     Window measure(Duration warmup, Duration measure, Runnable atStart, Runnable atEnd) throws IOException, InterruptedException {
         Thread.sleep(warmup);
         check();
-        atStart.run();
         long cpu0 = cpuNanos();
+        int[] before = echoCounts();
         recorder.reset();
-        done.reset();
+        // The edges' own work stays outside them, so the caller's window is the measured one.
+        atStart.run();
         measuring.set(true);
         long start = System.nanoTime();
         Thread.sleep(measure);
         measuring.set(false);
         long elapsed = System.nanoTime() - start;
-        long count = done.sum();
-        long cpu = cpuNanos() - cpu0;
         atEnd.run();
+        long cpu = cpuNanos() - cpu0;
+        int[] after = echoCounts();
+        // The count is the histogram's: a round trip recorded just as the window closed is in
+        // both or in neither.
         Histogram h = recorder.getIntervalHistogram();
         check();
-        return new Window(count, elapsed, h, cpu);
+        int stalled = 0;
+        for (int i = 0; i < before.length; i++) {
+            stalled += after[i] == before[i] ? 1 : 0;
+        }
+        if (stalled > 0) {
+            throw new IOException(stalled + " of " + before.length + " connection(s) completed no echo in the "
+                    + measure.toMillis() + " ms window");
+        }
+        return new Window(h.getTotalCount(), elapsed, h, cpu);
+    }
+
+    private int[] echoCounts() {
+        int n = 0;
+        for (Driver d : drivers) {
+            n += d.conns.size();
+        }
+        int[] counts = new int[n];
+        int i = 0;
+        for (Driver d : drivers) {
+            for (Driver.Conn c : d.conns) {
+                counts[i++] = c.echoes;
+            }
+        }
+        return counts;
     }
 
     private void check() throws IOException {
@@ -126,6 +171,7 @@ final class EchoLoad implements AutoCloseable {
         final Selector selector;
         final Thread thread;
         final List<SocketChannel> channels = new ArrayList<>();
+        final List<Conn> conns = new java.util.concurrent.CopyOnWriteArrayList<>();
         final ByteBuffer out = ByteBuffer.allocateDirect(message.length);
         final ByteBuffer in = ByteBuffer.allocateDirect(Math.max(64 * 1024, message.length));
 
@@ -135,10 +181,13 @@ final class EchoLoad implements AutoCloseable {
             thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
         }
 
-        /** Per connection: when its message went out, and how much of the echo came back. */
+        /** Per connection: when its message went out, how much of it went and how much came back. */
         private static final class Conn {
             long sentAt;
+            int sent;
             int received;
+            /** Completed round trips; written by the driver only, read by measure(). */
+            volatile int echoes;
         }
 
         @Override
@@ -146,16 +195,19 @@ final class EchoLoad implements AutoCloseable {
             try {
                 for (SocketChannel ch : channels) {
                     Conn c = new Conn();
-                    ch.register(selector, SelectionKey.OP_READ, c);
-                    send(ch, c);
+                    conns.add(c);
+                    send(ch.register(selector, SelectionKey.OP_READ, c), c);
                 }
+                started.countDown();
                 while (!stop.get()) {
                     selector.select(this::ready, 100);
                 }
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 fail(e.getCause());
             } catch (IOException | RuntimeException e) {
                 fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
+            } finally {
+                started.countDown();
             }
         }
 
@@ -166,38 +218,57 @@ final class EchoLoad implements AutoCloseable {
         }
 
         private void ready(SelectionKey key) {
-            SocketChannel ch = (SocketChannel) key.channel();
             Conn c = (Conn) key.attachment();
             try {
-                in.clear();
-                int n = ch.read(in);
-                if (n < 0) {
-                    throw new IOException("server closed the connection");
+                if (key.isWritable()) {
+                    writeMore(key, c);
                 }
-                c.received += n;
-                if (c.received > message.length) {
-                    throw new IOException("server sent " + c.received + " bytes for a " + message.length + "-byte message");
-                }
-                if (c.received == message.length) {
-                    if (measuring.get()) {
-                        recorder.recordValue(System.nanoTime() - c.sentAt);
-                        done.increment();
-                    }
-                    send(ch, c);
+                if (key.isReadable()) {
+                    read(key, c);
                 }
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 
-        private void send(SocketChannel ch, Conn c) throws IOException {
+        private void read(SelectionKey key, Conn c) throws IOException {
+            in.clear();
+            int n = ((SocketChannel) key.channel()).read(in);
+            if (n < 0) {
+                throw new IOException("server closed the connection");
+            }
+            if (c.received + n > message.length) {
+                throw new IOException("server sent " + (c.received + n) + " bytes for a " + message.length + "-byte message");
+            }
+            for (int i = 0; i < n; i++) {
+                if (in.get(i) != message[c.received + i]) {
+                    throw new IOException("echo differs from the message at byte " + (c.received + i));
+                }
+            }
+            c.received += n;
+            if (c.received == message.length) {
+                if (measuring.get()) {
+                    recorder.recordValue(System.nanoTime() - c.sentAt);
+                }
+                c.echoes++; // only this thread writes it
+                send(key, c);
+            }
+        }
+
+        private void send(SelectionKey key, Conn c) throws IOException {
+            c.sent = 0;
             c.received = 0;
             c.sentAt = System.nanoTime();
-            out.rewind();
-            // The previous echo was read whole, so the socket's send buffer is empty: a small
-            // message always goes out in one write.
-            if (ch.write(out) != message.length) {
-                throw new IOException("short write of a " + message.length + "-byte message");
+            writeMore(key, c);
+        }
+
+        /** Writes what the socket takes of the current message; waits for OP_WRITE for the rest. */
+        private void writeMore(SelectionKey key, Conn c) throws IOException {
+            out.limit(message.length).position(c.sent);
+            c.sent += ((SocketChannel) key.channel()).write(out);
+            int ops = c.sent < message.length ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+            if (key.interestOps() != ops) {
+                key.interestOps(ops);
             }
         }
 

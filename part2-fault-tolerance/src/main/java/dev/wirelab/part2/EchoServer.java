@@ -85,7 +85,10 @@ public final class EchoServer implements AutoCloseable {
         this.loops = new EventLoop[b.eventLoops];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, this::log);
-            loops[i].start();
+        }
+        for (EventLoop loop : loops) {
+            loop.siblings(loops);
+            loop.start();
         }
         this.acceptor = Thread.ofPlatform().daemon().name("echo-accept-" + port).start(this::acceptLoop);
     }

@@ -29,15 +29,21 @@ final class EventLoop implements Runnable {
     }
 
     /*
-     * A loop that just served one of only a few connections polls for up to SPIN_NANOS before it
-     * sleeps in epoll_wait. With few clients a round trip is mostly two thread wake-ups (tens of
-     * microseconds on a VM); polling skips the server's. With many clients the next event is
-     * already there, and spinning would only take CPU from the clients sharing the machine, so
-     * the loop does not poll then. The cost is bounded: at most SPIN_NANOS of CPU per burst of
-     * traffic, nothing while idle. (Linux's busy_poll makes the same trade for sockets.)
+     * A loop that just had traffic polls for up to SPIN_NANOS before it sleeps in epoll_wait, but
+     * only while it is the one busy loop, serves at most a few connections, and the machine has
+     * a core to spare. Then a round trip is mostly two thread wake-ups (tens of microseconds on
+     * a VM, where an idle virtual CPU halts), and polling skips the server's - Linux's busy_poll
+     * and a guest's haltpoll make the same trade. Once a second loop is busy, or a loop serves
+     * many clients, the next event is usually already there and polling would only take CPU from
+     * other work (the clients, on a shared machine), so the loops sleep as usual. The cost:
+     * while one client keeps up a steady ping-pong, its loop keeps one core busy; nothing while
+     * idle.
      */
     private static final long SPIN_NANOS = 50_000;
     private static final int SPIN_MAX_CONNECTIONS = 4;
+    /** Another loop that had traffic within this long counts as busy. */
+    private static final long BUSY_WINDOW_NANOS = 1_000_000;
+    private static final boolean SPARE_CORE = Runtime.getRuntime().availableProcessors() >= 2;
 
     private final Selector selector;
     private final Thread thread;
@@ -50,6 +56,9 @@ final class EventLoop implements Runnable {
     private final Consumer<String> log;
     private long timerOrder;
     private long nextSweep;
+    private EventLoop[] siblings = {this};
+    /** System.nanoTime of this loop's last ready key; read by the other loops. */
+    private volatile long lastActive;
     private volatile boolean stopping;
     private volatile boolean ended;
 
@@ -60,6 +69,12 @@ final class EventLoop implements Runnable {
         // Check for idle connections often enough to close them within ~25% of the timeout.
         this.sweepNanos = idle == 0 ? Long.MAX_VALUE : Math.clamp(idle / 4, 10_000_000L, 1_000_000_000L);
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
+        this.lastActive = System.nanoTime() - 1000 * BUSY_WINDOW_NANOS;
+    }
+
+    /** All loops of the server, this one included; before {@link #start()}. */
+    void siblings(EventLoop[] all) {
+        this.siblings = all.clone();
     }
 
     void start() {
@@ -133,7 +148,7 @@ final class EventLoop implements Runnable {
                         found = selector.select(this::ready, Math.max(1, (wait + 999_999) / 1_000_000));
                     }
                 }
-                busy = found > 0 && connections.size() <= SPIN_MAX_CONNECTIONS;
+                busy = found > 0 && mayPoll();
                 runTasks();
                 runTimers();
                 sweep();
@@ -153,6 +168,21 @@ final class EventLoop implements Runnable {
                 // closing anyway
             }
         }
+    }
+
+    /** Just after traffic: whether to poll before sleeping (see SPIN_NANOS). */
+    private boolean mayPoll() {
+        long now = System.nanoTime();
+        lastActive = now;
+        if (!SPARE_CORE || connections.size() > SPIN_MAX_CONNECTIONS) {
+            return false;
+        }
+        for (EventLoop other : siblings) {
+            if (other != this && now - other.lastActive < BUSY_WINDOW_NANOS) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Polls without sleeping for up to {@code nanos}; the number of keys that were ready. */
