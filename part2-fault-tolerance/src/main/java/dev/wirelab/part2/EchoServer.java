@@ -84,7 +84,7 @@ public final class EchoServer implements AutoCloseable {
         int port = boundAddress.getPort();
         this.loops = new EventLoop[b.eventLoops];
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, this::log);
+            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, b.busyPoll, this::log);
         }
         for (EventLoop loop : loops) {
             loop.siblings(loops);
@@ -109,6 +109,7 @@ public final class EchoServer implements AutoCloseable {
         // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
         // (docs/performance.md compares the two).
         private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private boolean busyPoll = true;
         private Consumer<String> log = null;
         private Consumer<Delivery> onDelivery = d -> { };
 
@@ -175,9 +176,28 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a loop that just had traffic may poll for a moment before it sleeps (default
+         * true): lower latency for a few clients, for CPU while one client keeps a steady
+         * ping-pong going (see EventLoop).
+         */
+        public Builder busyPoll(boolean on) {
+            this.busyPoll = on;
+            return this;
+        }
+
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }
+    }
+
+    /** How often the loops polled before sleeping, for tests. */
+    long polls() {
+        long n = 0;
+        for (EventLoop loop : loops) {
+            n += loop.polls();
+        }
+        return n;
     }
 
     public int port() {

@@ -56,20 +56,28 @@ final class EventLoop implements Runnable {
     private final Consumer<String> log;
     private long timerOrder;
     private long nextSweep;
+    private final boolean busyPoll;
+    /** Polls done before sleeping, for tests (written by the loop's thread only). */
+    private volatile long polls;
     private EventLoop[] siblings = {this};
     /** System.nanoTime of this loop's last ready key; read by the other loops. */
     private volatile long lastActive;
     private volatile boolean stopping;
     private volatile boolean ended;
 
-    EventLoop(String name, Duration idleTimeout, Consumer<String> log) throws IOException {
+    EventLoop(String name, Duration idleTimeout, boolean busyPoll, Consumer<String> log) throws IOException {
         this.selector = Selector.open();
+        this.busyPoll = busyPoll;
         this.log = log;
         long idle = idleTimeout.toNanos();
         // Check for idle connections often enough to close them within ~25% of the timeout.
         this.sweepNanos = idle == 0 ? Long.MAX_VALUE : Math.clamp(idle / 4, 10_000_000L, 1_000_000_000L);
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
         this.lastActive = System.nanoTime() - 1000 * BUSY_WINDOW_NANOS;
+    }
+
+    long polls() {
+        return polls;
     }
 
     /** All loops of the server, this one included; before {@link #start()}. */
@@ -174,7 +182,7 @@ final class EventLoop implements Runnable {
     private boolean mayPoll() {
         long now = System.nanoTime();
         lastActive = now;
-        if (!SPARE_CORE || connections.size() > SPIN_MAX_CONNECTIONS) {
+        if (!busyPoll || !SPARE_CORE || connections.size() > SPIN_MAX_CONNECTIONS) {
             return false;
         }
         for (EventLoop other : siblings) {
@@ -187,6 +195,7 @@ final class EventLoop implements Runnable {
 
     /** Polls without sleeping for up to {@code nanos}; the number of keys that were ready. */
     private int spin(long nanos) throws IOException {
+        polls++; // single writer
         long end = System.nanoTime() + nanos;
         do {
             int found = selector.selectNow(this::ready);

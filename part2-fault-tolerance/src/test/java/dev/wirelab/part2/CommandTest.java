@@ -40,6 +40,16 @@ class CommandTest {
     }
 
     @Test
+    void busyPollIsOnUnlessTurnedOff() {
+        EchoServerCommand dflt = new EchoServerCommand();
+        new CommandLine(dflt).parseArgs();
+        assertFalse(dflt.noBusyPoll);
+        EchoServerCommand off = new EchoServerCommand();
+        new CommandLine(off).parseArgs("--no-busy-poll");
+        assertTrue(off.noBusyPoll);
+    }
+
+    @Test
     void listeningOnAnAddressThisMachineDoesNotHaveSaysSo() {
         assumeTrue(!EchoServerCommand.isLocal("10.254.254.254"), "this machine has 10.254.254.254");
         Run r = run("echo-server", "--host", "10.254.254.254", "--port", "0");

@@ -81,6 +81,24 @@ class EchoServerTest {
         }
     }
 
+    @Test
+    void aLoopPollsAfterTrafficOnlyWhenBusyPollIsOn() throws Exception {
+        for (boolean on : new boolean[]{true, false}) {
+            try (EchoServer server = EchoServer.builder().busyPoll(on).start();
+                 TestClient c = new TestClient(server.address())) {
+                for (int i = 0; i < 50; i++) {
+                    c.sendLine("ping " + i);
+                    assertEquals("ping " + i + "\n", c.readLine());
+                }
+                if (on && Runtime.getRuntime().availableProcessors() >= 2) {
+                    assertTrue(server.polls() > 0, "one client's ping-pong on an otherwise idle server was never polled for");
+                } else {
+                    assertEquals(0, server.polls(), "busy-poll " + on);
+                }
+            }
+        }
+    }
+
     private static long loopCpuNanos(String prefix) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long sum = 0;
