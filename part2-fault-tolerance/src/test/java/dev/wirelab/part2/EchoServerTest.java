@@ -12,6 +12,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 @Timeout(30)
 class EchoServerTest {
@@ -38,8 +40,9 @@ class EchoServerTest {
     @Test
     void anIdleConnectionCostsTheServerAlmostNoCpuAfterABurstOfTraffic() throws Exception {
         // After traffic a loop with few connections polls for a short while before it sleeps;
-        // that must end: an idle server must not keep a core busy.
-        try (EchoServer server = EchoServer.builder().start();
+        // that must end: an idle server must not keep a core busy. The idle stretch is the
+        // server's own: it ends when the idle timeout closes the connection.
+        try (EchoServer server = EchoServer.builder().idleTimeout(Duration.ofMillis(500)).start();
              TestClient c = new TestClient(server.address())) {
             for (int i = 0; i < 100; i++) {
                 c.sendLine("burst " + i);
@@ -47,10 +50,19 @@ class EchoServerTest {
             }
             String loops = "echo-loop-" + server.port() + "-";
             long before = loopCpuNanos(loops);
-            Thread.sleep(500);
+            long t0 = System.nanoTime();
+            c.socket.setSoTimeout(5000);
+            try {
+                assertEquals(0, c.readToEnd().length, "the idle connection is closed without a word");
+            } catch (SocketTimeoutException e) {
+                fail("the idle connection was still open after 5 s: the loop never got to its idle sweep");
+            }
+            long idleMs = (System.nanoTime() - t0) / 1_000_000;
             long used = loopCpuNanos(loops) - before;
-            // Polling non-stop would use ~500 ms here; sleeping in epoll_wait uses well under 1 ms.
-            assertTrue(used < 50_000_000L, "the event loops used " + used / 1_000_000 + " ms of CPU in 500 ms of idleness");
+            // Polling non-stop would use about the whole idle stretch; sleeping in epoll_wait
+            // (waking for the idle sweep) uses well under a millisecond.
+            assertTrue(idleMs >= 400, "closed after only " + idleMs + " ms");
+            assertTrue(used < 50_000_000L, "the event loops used " + used / 1_000_000 + " ms of CPU in " + idleMs + " ms of idleness");
         }
     }
 
