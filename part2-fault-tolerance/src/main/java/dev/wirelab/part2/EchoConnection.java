@@ -1,6 +1,5 @@
 package dev.wirelab.part2;
 
-import dev.wirelab.common.Bytes;
 import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
@@ -59,6 +58,8 @@ final class EchoConnection implements ReplySink {
     private final EventLoop loop;
     private final SocketChannel channel;
     private final String remote;
+    /** The peer's address without its port: what its share of the delivery ledger is counted by. */
+    private final String address;
     private final String label;
     private final FaultInjector faults;
     private final boolean logging;
@@ -76,7 +77,18 @@ final class EchoConnection implements ReplySink {
     private byte[] line = new byte[0];
     private int lineLength;
     private FrameDecoder decoder;
+    /** The HELLO id, or the label without one (what {@link Delivery#clientId()} reports). */
     private String clientId;
+    /** {@link #clientId} as log lines show it: escaped, since a peer chose it. */
+    private String shownId;
+    private boolean named;
+    /**
+     * Without HELLO a connection is its own client, with its own window that ends with it: an
+     * ip:port is reused by the next client that gets the same ephemeral port, and a HELLO id may
+     * spell the same text; sharing numbers with either would acknowledge a stranger's seq=1
+     * without delivering it.
+     */
+    private final DeliveryLedger.Window unnamed = new DeliveryLedger.Window();
     private boolean eof;
     private boolean discarding;
     private int discarded;
@@ -96,21 +108,22 @@ final class EchoConnection implements ReplySink {
         this.loop = loop;
         this.channel = channel;
         String r;
+        String ip;
         try {
             InetSocketAddress a = (InetSocketAddress) channel.getRemoteAddress();
-            r = a.getAddress().getHostAddress() + ":" + a.getPort();
+            ip = a.getAddress().getHostAddress();
+            r = ip + ":" + a.getPort();
         } catch (IOException | RuntimeException e) {
-            r = "unknown";
+            ip = r = "unknown";
         }
         this.remote = r;
+        this.address = ip;
         this.label = "#" + number + " " + remote;
         this.faults = new FaultInjector(server.faults(), random);
         this.logging = server.logging();
         this.delayed = server.faults().delays();
-        // Without HELLO a connection is its own client: an ip:port is reused by the next client
-        // that gets the same ephemeral port, and remembering its numbers would then acknowledge
-        // that stranger's seq=1 without delivering it.
         this.clientId = label;
+        this.shownId = label;
     }
 
     /** On the loop: starts serving. */
@@ -335,8 +348,9 @@ final class EchoConnection implements ReplySink {
     private void line(byte[] b, int off, int len) {
         messages++;
         server.messages.increment();
+        server.lines.increment();
         if (logging) {
-            log(label + " received " + Bytes.escape(b, off, len));
+            log(label + " received " + Log.shown(b, off, len));
         }
         int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
         FaultInjector.Decision d = faults.decide(len - terminator);
@@ -384,17 +398,29 @@ final class EchoConnection implements ReplySink {
     private void frame(Frame f) {
         switch (f.type()) {
             case HELLO -> {
+                byte[] idBytes = f.payload();
                 String id = f.payloadText();
-                String named = id.isEmpty() ? label : id;
+                String shown = id.isEmpty() ? label : Log.shown(idBytes);
+                if (named && !id.equals(clientId)) {
+                    // One id per connection: a connection cycling through ids could otherwise
+                    // fill the delivery ledger from a single socket and push other clients out.
+                    log(label + " second HELLO (" + shown + ") after " + shownId + ", refused with ERROR 0");
+                    replyFrame(Frame.error(0, "one HELLO per connection"), 0, () -> "HELLO");
+                    return;
+                }
                 byte[] ack = FrameCodec.encode(Frame.ack(0, new byte[0]));
                 FaultInjector.Decision d = faults.decide(ack.length);
                 if (d.lost()) {
                     // ERROR 0 tells the client its HELLO was not delivered: then it must not
                     // count either, or the connection would run under an id the client thinks failed.
-                    log(label + " lost HELLO from " + named + ", id not taken");
+                    log(label + " lost HELLO from " + shown + ", id not taken");
+                } else if (!id.isEmpty()) {
+                    clientId = id;
+                    shownId = shown;
+                    named = true;
+                    log(label + " hello from " + shownId);
                 } else {
-                    clientId = named;
-                    log(label + " hello from " + clientId);
+                    log(label + " hello without an id, the connection stays its own client");
                 }
                 replyFrame(d, ack, 0, () -> "HELLO");
             }
@@ -403,7 +429,7 @@ final class EchoConnection implements ReplySink {
                 server.messages.increment();
                 long seq = f.seq();
                 if (seq == 0) {
-                    log(label + " DATA with seq 0 from " + clientId + " (seq starts at 1), answered with ERROR");
+                    log(label + " DATA with seq 0 from " + shownId + " (seq starts at 1), answered with ERROR");
                     replyFrame(Frame.error(0, "DATA seq must be at least 1"), 0, () -> "DATA seq=0");
                     return;
                 }
@@ -412,14 +438,14 @@ final class EchoConnection implements ReplySink {
                 if (d.lost()) {
                     // The wire format's ERROR n means "n was not delivered" (and a dropped reply
                     // stands for a lost request): a lost message never reaches the handler.
-                    log(label + " lost seq=" + seq + " from " + clientId + ", not delivered");
-                } else if (server.ledger().markDelivered(clientId, seq)) {
+                    log(label + " lost seq=" + seq + " from " + shownId + ", not delivered");
+                } else if (named ? server.ledger().markDelivered(address, clientId, seq) : DeliveryLedger.markLocal(unnamed, seq)) {
                     server.delivered.increment();
-                    log(label + " delivered seq=" + seq + " from " + clientId);
+                    log(label + " delivered seq=" + seq + " from " + shownId);
                     server.deliver(new Delivery(clientId, seq, f.payload()));
                 } else {
                     server.duplicatesSuppressed.increment();
-                    log(label + " duplicate seq=" + seq + " from " + clientId + ", acknowledged again");
+                    log(label + " duplicate seq=" + seq + " from " + shownId + ", acknowledged again");
                 }
                 replyFrame(d, ack, seq, () -> "seq=" + seq);
             }

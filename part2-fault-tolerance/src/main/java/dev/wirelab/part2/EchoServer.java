@@ -46,6 +46,7 @@ public final class EchoServer implements AutoCloseable {
     private final FaultConfig faults;
     private final int maxFrame;
     private final Duration idleTimeout;
+    private final int maxConnections;
     private final Consumer<String> log;
     private final Consumer<Delivery> onDelivery;
     private final ServerSocketChannel serverSocket;
@@ -59,15 +60,19 @@ public final class EchoServer implements AutoCloseable {
 
     final LongAdder connections = new LongAdder();
     final LongAdder messages = new LongAdder();
+    final LongAdder lines = new LongAdder();
     final LongAdder delivered = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
     private final FaultInjector.Counters faultCounters = new FaultInjector.Counters();
     final LongAdder rejected = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final RefusalLog refusals = new RefusalLog(this::log);
 
     private EchoServer(Builder b) throws IOException {
         this.faults = b.faults;
         this.maxFrame = b.maxFrame;
         this.idleTimeout = b.idleTimeout;
+        this.maxConnections = b.maxConnections;
         this.log = b.log;
         this.onDelivery = b.onDelivery;
         this.random = new SplittableRandom(b.seed);
@@ -97,6 +102,11 @@ public final class EchoServer implements AutoCloseable {
         return new Builder();
     }
 
+    /** The connection limit without {@link Builder#maxConnections}: room left by the file descriptor limit, at most 10,000. */
+    public static int defaultMaxConnections() {
+        return Limits.defaultMaxConnections(1);
+    }
+
     /** Configures and starts an {@link EchoServer}. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -105,6 +115,7 @@ public final class EchoServer implements AutoCloseable {
         private long seed = ThreadLocalRandom.current().nextLong();
         private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
         private Duration idleTimeout = Duration.ofMinutes(5);
+        private int maxConnections = Limits.defaultMaxConnections(1);
         // One loop per core, as nginx runs one worker per core: more loops than cores only add
         // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
         // (docs/performance.md compares the two).
@@ -154,6 +165,16 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Connections served at once; one more is accepted and closed at once, with a log line
+         * (at most one a second). Default: what the file descriptor limit leaves room for, at most
+         * 10,000 (see {@link #defaultMaxConnections()}).
+         */
+        public Builder maxConnections(int n) {
+            this.maxConnections = Limits.maxConnections(n);
+            return this;
+        }
+
         /** Receives one line per connection, per fault applied and per message; default: discarded. */
         public Builder log(Consumer<String> logLine) {
             this.log = logLine;
@@ -166,7 +187,6 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
-        /** Binds and starts accepting; returns once clients can connect. */
         /** Threads serving the connections, each with its own selector; default one per core. */
         public Builder eventLoops(int n) {
             if (n < 1 || n > 1024) {
@@ -186,6 +206,7 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /** Binds and starts accepting; returns once clients can connect. */
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }
@@ -213,10 +234,10 @@ public final class EchoServer implements AutoCloseable {
     }
 
     public EchoServerStats stats() {
-        return new EchoServerStats(connections.sum(), open.size(), messages.sum(), delivered.sum(),
+        return new EchoServerStats(connections.sum(), open.size(), messages.sum(), lines.sum(), delivered.sum(),
                 duplicatesSuppressed.sum(), faultCounters.delayed().sum(), faultCounters.lost().sum(),
                 faultCounters.corrupted().sum(), faultCounters.duplicated().sum(), faultCounters.resets().sum(),
-                rejected.sum());
+                rejected.sum(), refused.sum());
     }
 
     /** Stops accepting and closes every connection; safe to call more than once. */
@@ -259,6 +280,10 @@ public final class EchoServer implements AutoCloseable {
                 pause(); // e.g. out of file descriptors: don't spin, let connections close
                 continue;
             }
+            if (open.size() >= maxConnections) {
+                refuse(ch);
+                continue;
+            }
             number++;
             connections.increment();
             // One random stream per connection, split in accept order: reproducible per connection
@@ -281,6 +306,23 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** At the connection limit: closed at once, counted, and logged at most once a second. */
+    private void refuse(SocketChannel ch) {
+        refused.increment();
+        String remote;
+        try {
+            remote = String.valueOf(ch.getRemoteAddress()).replace("/", "");
+        } catch (IOException | RuntimeException e) {
+            remote = "unknown";
+        }
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // refused anyway
+        }
+        refusals.refused(remote, open.size(), maxConnections);
     }
 
     /** The loop for connection {@code number}, round-robin over the loops still running. */
@@ -338,7 +380,7 @@ public final class EchoServer implements AutoCloseable {
         try {
             onDelivery.accept(d);
         } catch (RuntimeException e) { // an Error ends the connection (see EventLoop), not the loop
-            log("delivery handler failed for seq=" + d.seq() + " from " + d.clientId() + ": " + e);
+            log("delivery handler failed for seq=" + d.seq() + " from " + Log.shown(d.clientId()) + ": " + e);
         }
     }
 
