@@ -63,7 +63,10 @@ public final class EchoServer implements AutoCloseable {
     final LongAdder lines = new LongAdder();
     final LongAdder delivered = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
-    private final FaultInjector.Counters faultCounters = new FaultInjector.Counters();
+    private final FaultCounters faultCounters = new FaultCounters();
+    private final FaultScript script;
+    private final FaultScript.Runner scriptRunner;
+    private final ServerObserver observer;
     final LongAdder rejected = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final RefusalLog refusals = new RefusalLog(this::log);
@@ -75,6 +78,9 @@ public final class EchoServer implements AutoCloseable {
         this.maxConnections = b.maxConnections;
         this.log = b.log;
         this.onDelivery = b.onDelivery;
+        this.script = b.script;
+        this.scriptRunner = b.script.isEmpty() ? null : b.script.runner();
+        this.observer = b.observer;
         this.random = new SplittableRandom(b.seed);
         ServerSocketChannel ss = ServerSocketChannel.open();
         try {
@@ -123,8 +129,29 @@ public final class EchoServer implements AutoCloseable {
         private boolean busyPoll = true;
         private Consumer<String> log = null;
         private Consumer<Delivery> onDelivery = d -> { };
+        private FaultScript script = FaultScript.none();
+        private ServerObserver observer;
 
         private Builder() {
+        }
+
+        /**
+         * Faults on exact events ({@link FaultScript}); its rules win over the random rates for
+         * the events they name. Default: none. Each server keeps its own record of fired rules.
+         */
+        public Builder script(FaultScript script) {
+            this.script = Objects.requireNonNull(script, "script");
+            return this;
+        }
+
+        /**
+         * Receives a {@link ServerEvent} for each connection, HELLO, DATA, delivery, fault and
+         * reply, on the serving loop's thread: it must not block. Default: none (and then the
+         * server spends nothing on events).
+         */
+        public Builder observer(ServerObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
         }
 
         /** Address to listen on; default {@code 127.0.0.1}. */
@@ -233,11 +260,14 @@ public final class EchoServer implements AutoCloseable {
         return faults;
     }
 
+    /** The script this server runs ({@link FaultScript#none()} without one). */
+    public FaultScript script() {
+        return script;
+    }
+
     public EchoServerStats stats() {
         return new EchoServerStats(connections.sum(), open.size(), messages.sum(), lines.sum(), delivered.sum(),
-                duplicatesSuppressed.sum(), faultCounters.delayed().sum(), faultCounters.lost().sum(),
-                faultCounters.corrupted().sum(), faultCounters.duplicated().sum(), faultCounters.resets().sum(),
-                rejected.sum(), refused.sum());
+                duplicatesSuppressed.sum(), rejected.sum(), refused.sum(), faultCounters.snapshot());
     }
 
     /** Stops accepting and closes every connection; safe to call more than once. */
@@ -354,8 +384,24 @@ public final class EchoServer implements AutoCloseable {
         return idleTimeout;
     }
 
-    FaultInjector.Counters faultCounters() {
+    FaultCounters faultCounters() {
         return faultCounters;
+    }
+
+    FaultScript.Runner scriptRunner() {
+        return scriptRunner;
+    }
+
+    ServerObserver observer() {
+        return observer;
+    }
+
+    void observe(ServerEvent e) {
+        try {
+            observer.onEvent(e);
+        } catch (RuntimeException ex) {
+            log("observer failed on " + e.getClass().getSimpleName() + ": " + ex);
+        }
     }
 
     DeliveryLedger ledger() {

@@ -68,6 +68,7 @@ final class EchoServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FaultConfig config = faults.config();
+        FaultScript script = faults.script();
         long seed = faults.seed();
         if (!Limits.isListenPort(port)) {
             throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
@@ -80,7 +81,7 @@ final class EchoServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--max-connections must be 1..1000000, got " + maxConnections);
         }
         Log log = logging.open(out);
-        EchoServer.Builder b = EchoServer.builder().host(host).port(port).faults(config).seed(seed).maxFrame(maxFrame)
+        EchoServer.Builder b = EchoServer.builder().host(host).port(port).faults(config).script(script).seed(seed).maxFrame(maxFrame)
                 .idleTimeout(idle).busyPoll(!noBusyPoll).log(log == null ? null : log.sink());
         if (maxConnections != null) {
             b.maxConnections(maxConnections);
@@ -99,7 +100,7 @@ final class EchoServerCommand implements Callable<Integer> {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
         out.println("echo server listening on " + server.address().getAddress().getHostAddress() + ":" + server.port()
-                + ", faults: " + config.describe() + ", seed " + seed);
+                + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed);
         out.println("line mode for nc, frame mode for wire-format clients; Ctrl-C prints the counters and stops");
         out.flush();
         CountDownLatch forever = new CountDownLatch(1);

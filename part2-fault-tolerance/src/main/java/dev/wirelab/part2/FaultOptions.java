@@ -42,6 +42,15 @@ final class FaultOptions {
             description = "Probability that the connection is aborted with a TCP RST instead of a reply (default: ${DEFAULT-VALUE}).")
     double reset;
 
+    @Option(names = "--script", paramLabel = "FILE",
+            description = "Faults on exact events, one rule per line ('seq 3: ack-drop'); its rules win over the rates"
+                    + " for the events they name (see docs/part2-fault-tolerance.md).")
+    java.nio.file.Path script;
+
+    @Option(names = "--script-text", paramLabel = "RULES",
+            description = "The same rules inline, separated by ';', e.g. 'seq 3: ack-drop; every seq 5: drop'.")
+    String scriptText;
+
     @Option(names = "--seed", paramLabel = "N",
             description = "Seed of the random source: the same seed and traffic give the same faults (default: random, printed).")
     Long seed;
@@ -73,6 +82,29 @@ final class FaultOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
         }
+    }
+
+    /** The script of {@code --script} or {@code --script-text}; an invalid one is a usage error naming its line. */
+    FaultScript script() {
+        if (script != null && scriptText != null) {
+            throw new ParameterException(spec.commandLine(), "--script and --script-text exclude each other: pick one");
+        }
+        try {
+            if (script != null) {
+                return FaultScript.load(script);
+            }
+            return scriptText == null ? FaultScript.none() : FaultScript.parseOneLine("--script-text", scriptText);
+        } catch (FaultScript.ScriptException e) {
+            throw new dev.wirelab.common.UserError(e.getMessage(), CommandLine.ExitCode.USAGE);
+        } catch (java.io.IOException e) {
+            throw new dev.wirelab.common.UserError("cannot read --script " + script + ": " + e.getMessage(),
+                    CommandLine.ExitCode.USAGE);
+        }
+    }
+
+    /** Rules in a banner: {@code , script faults.txt (2 rules)}; empty without a script. */
+    static String describe(FaultScript s) {
+        return s.isEmpty() ? "" : ", script " + s.sourceName() + " (" + s.rules().size() + (s.rules().size() == 1 ? " rule)" : " rules)");
     }
 
     long seed() {

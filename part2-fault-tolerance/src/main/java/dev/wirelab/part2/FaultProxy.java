@@ -60,7 +60,7 @@ public final class FaultProxy implements AutoCloseable {
     private final Thread acceptor;
     private final LongAdder connections = new LongAdder();
     private final LongAdder units = new LongAdder();
-    private final FaultInjector.Counters counters = new FaultInjector.Counters();
+    private final FaultCounters counters = new FaultCounters();
     private final ReplyChannel.WriterCount writers = new ReplyChannel.WriterCount();
     private final int maxConnections;
     private final long idleNanos;
@@ -231,9 +231,8 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public FaultProxyStats stats() {
-        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), counters.delayed().sum(),
-                counters.lost().sum(), counters.corrupted().sum(), counters.duplicated().sum(), counters.resets().sum(),
-                refused.sum(), shed.sum());
+        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), refused.sum(), shed.sum(),
+                counters.snapshot());
     }
 
     /** Bytes of delayed replies queued over all connections (payload plus a fixed cost per reply). */
@@ -378,8 +377,8 @@ public final class FaultProxy implements AutoCloseable {
     private final class Pair {
         private final Socket client;
         private final String label;
-        private final FaultInjector upFaults;
-        private final FaultInjector downFaults;
+        private final FaultSource upFaults;
+        private final FaultSource downFaults;
         private final AtomicBoolean done = new AtomicBoolean();
         private final AtomicInteger halfClosed = new AtomicInteger();
         private volatile Socket server;
@@ -392,8 +391,8 @@ public final class FaultProxy implements AutoCloseable {
         Pair(Socket client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
             this.client = client;
             this.label = "#" + number + " " + client.getInetAddress().getHostAddress() + ":" + client.getPort();
-            this.upFaults = new FaultInjector(faults, upRandom);
-            this.downFaults = new FaultInjector(faults, downRandom);
+            this.upFaults = new FaultSource(faults, upRandom, null);
+            this.downFaults = new FaultSource(faults, downRandom, null);
         }
 
         void run() {
@@ -425,7 +424,7 @@ public final class FaultProxy implements AutoCloseable {
             pump(client, server, direction.up(), upFaults, "up");
         }
 
-        private void pump(Socket from, Socket to, boolean faulty, FaultInjector injector, String name) {
+        private void pump(Socket from, Socket to, boolean faulty, FaultSource injector, String name) {
             try {
                 ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && faults.delays(), label + " " + name,
                         e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true),
@@ -458,14 +457,14 @@ public final class FaultProxy implements AutoCloseable {
                         for (UnitSplitter.Unit u : splitter.feed(buf, 0, n)) {
                             units.increment();
                             count++;
-                            FaultInjector.Decision d = injector.decide(u.corruptible());
-                            if (d == FaultInjector.Decision.CLEAN) {
+                            FaultSource.Decision d = injector.decide(null, u.corruptible(), u.bytes().length);
+                            if (d.clean()) {
                                 channel.send(u.bytes(), 1, arrival);
                             } else {
                                 long unit = count;
                                 injector.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
                                         + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + unit,
-                                        arrival, channel, counters, log);
+                                        arrival, channel, counters, log, FaultSource.Listener.NONE);
                             }
                         }
                     }

@@ -26,7 +26,10 @@ final class ReplyChannel implements ReplySink {
     static final int MAX_PENDING_BYTES = 256 * 1024;
     private static final int BATCH_FLUSH_BYTES = 32 * 1024;
 
-    private sealed interface Item permits Send, Reset, Finish {
+    private sealed interface Item permits Send, Reset, Finish, Stall {
+    }
+
+    private record Stall(long until) implements Item {
     }
 
     private record Send(long due, byte[] bytes, int copies, int permits, Runnable afterWrite) implements Item {
@@ -49,6 +52,8 @@ final class ReplyChannel implements ReplySink {
 
     // Delayed mode.
     private final LinkedBlockingQueue<Item> queue;
+    /** Units held back by the reorder fault until the next one; only the reader touches it. */
+    private final java.util.ArrayDeque<Send> held = new java.util.ArrayDeque<>();
     private final Semaphore budget;
     private final Thread writer;
     private volatile boolean stopped;
@@ -135,28 +140,76 @@ final class ReplyChannel implements ReplySink {
         send(bytes, 0, bytes.length, copies, due, null);
     }
 
+    void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
+        send(bytes, off, len, copies, due, false, afterWrite);
+    }
+
     /** As {@link #send(byte[], int, int, int, long)}; {@code afterWrite} runs once a delayed reply has left. */
     @Override
-    public void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
+    public void send(byte[] bytes, int off, int len, int copies, long due, boolean holdForNext, Runnable afterWrite)
+            throws IOException {
+        byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
+        if (holdForNext) {
+            // Reorder: this unit goes out after the next one (or at the end of the stream).
+            if (delayed) {
+                int permits = (int) Math.min(MAX_PENDING_BYTES, ReplySink.heapBytes(len, copies));
+                acquire(permits);
+                held.add(new Send(due, copy, copies, permits, afterWrite));
+            } else {
+                held.add(new Send(due, copy, copies, 0, afterWrite));
+            }
+            return;
+        }
         if (!delayed) {
             for (int i = 0; i < copies; i++) {
-                append(bytes, off, len);
+                append(copy, 0, len);
             }
+            releaseHeldInline();
             if (batchLength >= BATCH_FLUSH_BYTES) {
                 flush();
             }
             return;
         }
-        byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
         int permits = (int) Math.min(MAX_PENDING_BYTES, ReplySink.heapBytes(len, copies));
         acquire(permits);
         queue.add(new Send(due, copy, copies, permits, afterWrite));
+        releaseHeldQueued();
+    }
+
+    private void releaseHeldInline() {
+        for (Send s; (s = held.poll()) != null; ) {
+            for (int i = 0; i < s.copies(); i++) {
+                append(s.bytes(), 0, s.bytes().length);
+            }
+        }
+    }
+
+    private void releaseHeldQueued() {
+        for (Send s; (s = held.poll()) != null; ) {
+            queue.add(s);
+        }
+    }
+
+    @Override
+    public void stall(long until) throws IOException {
+        if (delayed) {
+            queue.add(new Stall(until));
+            return;
+        }
+        flush();
+        try {
+            waitUntil(until); // this direction's reader: nothing more goes this way meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stalled");
+        }
     }
 
 
     /** Aborts the connection at {@code due}, after the replies queued before it. */
     @Override
     public void reset(long due) throws IOException {
+        held.clear();
         if (!delayed) {
             flush();
             onReset.run();
@@ -180,10 +233,12 @@ final class ReplyChannel implements ReplySink {
     /** Runs {@code then} once every reply queued so far has been sent. */
     void finish(Runnable then) throws IOException {
         if (!delayed) {
+            releaseHeldInline();
             flush();
             then.run();
             return;
         }
+        releaseHeldQueued();
         queue.add(new Finish(then));
     }
 
@@ -288,6 +343,7 @@ final class ReplyChannel implements ReplySink {
                         onReset.run();
                         return;
                     }
+                    case Stall st -> waitUntil(st.until());
                     case Finish f -> {
                         f.then().run();
                         return;
