@@ -136,6 +136,7 @@ class ScriptedFaultsTest {
         try (EchoServer s = EchoServer.builder().script(FaultScript.parse("test", "seq 2: delay 300ms")).observer(events::add).start();
              TestClient c = helloAndData(s, 3)) {
             assertEquals(List.of(Frame.ack(0, new byte[0]), ack(1), ack(2), ack(3)), c.readFrames(4));
+            s.close(); // the loop has ended: the event written right after the reply is recorded
             long arrived = events.stream().filter(e -> e instanceof ServerEvent.DataArrived d && d.seq() == 2).findFirst().orElseThrow().at();
             long sent = events.stream().filter(e -> e instanceof ServerEvent.ReplySent r && r.seq() == 2).findFirst().orElseThrow().at();
             assertTrue(sent - arrived >= Duration.ofMillis(300).toNanos(), "left after " + (sent - arrived) / 1e6 + " ms");
@@ -152,6 +153,7 @@ class ScriptedFaultsTest {
             assertEquals(ack(1), c.readFrame());
             c.sendFrame(Frame.data(2, bytes("m2")));
             assertEquals(ack(2), c.readFrame());
+            s.close();
             long arrived = events.stream().filter(e -> e instanceof ServerEvent.DataArrived d && d.seq() == 1).findFirst().orElseThrow().at();
             for (ServerEvent e : events) {
                 if (e instanceof ServerEvent.ReplySent r) {

@@ -68,6 +68,7 @@ class ServerObserverTest {
             c.readLine();
             c.sendLine("b");
             c.readToEnd();
+            s.close();
         } catch (java.net.SocketException expected) {
             // the reset
         }
