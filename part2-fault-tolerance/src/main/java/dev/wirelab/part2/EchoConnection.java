@@ -100,7 +100,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         this.remote = r;
         this.address = ip;
         this.label = "#" + number + " " + remote;
-        this.faults = new FaultSource(server.faults(), random, server.scriptRunner());
+        this.faults = new FaultSource(server::faults, random, server.scriptRunner());
         this.logging = server.logging();
         this.observer = server.observer();
         this.outbound = new Outbound(channel, loop, this);
@@ -350,7 +350,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
         FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
                 : faults.decide(request(FaultScript.RequestType.LINE, 0, 0), len - terminator, len);
-        if (d.clean()) {
+        if (d.clean() && !faults.shapes()) {
             send(b, off, len, 1, arrival, false, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
             return;
         }
@@ -482,7 +482,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     private void reply(Frame reply, long seq, Supplier<String> what, ServerEvent.ReplyType type, FaultScript.Request request) {
         byte[] bytes = FrameCodec.encode(reply);
         FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN : faults.decide(request, bytes.length, bytes.length);
-        if (d.clean()) {
+        if (d.clean() && !faults.shapes()) {
             send(bytes, 0, bytes.length, 1, arrival, false, sent(type, seq, bytes.length, 1, false));
             return;
         }
@@ -490,7 +490,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     }
 
     private void replyFrame(FaultSource.Decision d, byte[] bytes, long seq, Supplier<String> what) {
-        if (d.clean()) {
+        if (d.clean() && !faults.shapes()) {
             send(bytes, 0, bytes.length, 1, arrival, false, sent(ServerEvent.ReplyType.ACK, seq, bytes.length, 1, false));
             return;
         }
@@ -512,6 +512,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
                 return sent(t, seq, bytes.length, copies, corrupted);
             }
         };
+        outbound.slice(faults.config().slice());
         try {
             faults.apply(d, reply, lossReplacement, () -> label + " reply to " + what.get(), arrival, this,
                     server.faultCounters(), logging ? this::log : null, listener);

@@ -76,6 +76,7 @@ final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FaultConfig config = faults.config();
+        FaultScript script = faults.script();
         long seed = faults.seed();
         FaultProxy.Direction dir = direction;
         InetSocketAddress up = parseUpstream(upstream);
@@ -91,7 +92,7 @@ final class ProxyCommand implements Callable<Integer> {
         Duration idle = EchoServerCommand.timeout(spec, "--idle-timeout", idleTimeout);
         Duration halfClose = EchoServerCommand.timeout(spec, "--half-close-timeout", halfCloseTimeout);
         Log log = logging.open(out);
-        FaultProxy.Builder b = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).direction(dir)
+        FaultProxy.Builder b = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).script(script).direction(dir)
                 .seed(seed).maxFrame(maxFrame).idleTimeout(idle).halfCloseTimeout(halfClose)
                 .log(log == null ? line -> { } : log.sink());
         if (maxConnections != null) {
@@ -112,7 +113,7 @@ final class ProxyCommand implements Callable<Integer> {
         }
         out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()
                 + " -> " + upstream + ", direction " + dir.name().toLowerCase(Locale.ROOT)
-                + ", faults: " + config.describe() + ", seed " + seed);
+                + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed);
         out.println("Ctrl-C prints the counters and stops");
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
