@@ -102,6 +102,15 @@ final class FaultOptions {
     }
 
     static <E extends Enum<E>> E lowerCaseEnum(Class<E> type, String value) {
+        try {
+            return lowerCaseEnumOrIae(type, null, value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
+    /** The constant named {@code value} in any case; else an IllegalArgumentException listing the names. */
+    static <E extends Enum<E>> E lowerCaseEnumOrIae(Class<E> type, String key, String value) {
         for (E e : type.getEnumConstants()) {
             if (e.name().equalsIgnoreCase(value)) {
                 return e;
@@ -111,7 +120,7 @@ final class FaultOptions {
         for (E e : type.getEnumConstants()) {
             names.append(names.isEmpty() ? "" : ", ").append(e.name().toLowerCase(java.util.Locale.ROOT));
         }
-        throw new CommandLine.TypeConversionException("'" + value + "' is not one of " + names);
+        throw new IllegalArgumentException((key == null ? "" : key + ": ") + "'" + value + "' is not one of " + names);
     }
 
     FaultConfig config() {
