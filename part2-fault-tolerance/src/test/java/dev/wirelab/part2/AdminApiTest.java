@@ -2,13 +2,9 @@ package dev.wirelab.part2;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wirelab.common.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,44 +98,31 @@ class AdminApiTest {
         }
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(new Part2());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void theFaultsCommandShowsAndChangesOnlyTheFlagsGiven() throws Exception {
         try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withCorrupt(0.2)).start();
              AdminServer admin = AdminServer.start("127.0.0.1", 0, AdminServer.of(server), line -> { })) {
             String at = "127.0.0.1:" + admin.address().getPort();
-            Run show = run("faults", "--admin", at);
+            CommandTest.Run show = CommandTest.run("faults", "--admin", at);
             assertEquals(0, show.exit(), show.err());
             assertEquals(0.2, JSON.readTree(show.out()).get("corrupt").asDouble());
-            Run set = run("faults", "--admin", at, "--loss", "0.5", "--loss-mode", "drop", "--delay", "0.2");
+            CommandTest.Run set = CommandTest.run("faults", "--admin", at, "--loss", "0.5", "--loss-mode", "drop", "--delay", "0.2");
             assertEquals(0, set.exit(), set.err());
             assertEquals(FaultConfig.none().withCorrupt(0.2).withLoss(0.5).withLossMode(LossMode.DROP)
                     .withDelay(java.time.Duration.ofMillis(200)), server.faults());
-            Run bad = run("faults", "--admin", at, "--loss", "7");
+            CommandTest.Run bad = CommandTest.run("faults", "--admin", at, "--loss", "7");
             assertEquals(2, bad.exit());
             assertEquals("error: loss must be a probability between 0.0 and 1.0, got 7.0", bad.err().strip());
-            Run stats = run("faults", "--admin", at, "--stats");
+            CommandTest.Run stats = CommandTest.run("faults", "--admin", at, "--stats");
             assertEquals(0, JSON.readTree(stats.out()).get("connections").asLong());
-            assertEquals(2, run("faults", "--admin", at, "--seed", "3").exit());
+            assertEquals(2, CommandTest.run("faults", "--admin", at, "--seed", "3").exit());
         }
         AdminServer gone;
         try (EchoServer s = EchoServer.builder().start();
              AdminServer a = AdminServer.start("127.0.0.1", 0, AdminServer.of(s), line -> { })) {
             gone = a;
         }
-        Run dead = run("faults", "--admin", "127.0.0.1:" + gone.address().getPort());
+        CommandTest.Run dead = CommandTest.run("faults", "--admin", "127.0.0.1:" + gone.address().getPort());
         assertEquals(1, dead.exit());
         assertTrue(dead.err().startsWith("error: nothing answers on 127.0.0.1:"), dead.err());
     }
