@@ -166,7 +166,6 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
-        /** Binds and starts accepting; returns once clients can connect. */
         /** Threads serving the connections, each with its own selector; default one per core. */
         public Builder eventLoops(int n) {
             if (n < 1 || n > 1024) {
@@ -186,6 +185,7 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /** Binds and starts accepting; returns once clients can connect. */
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }
