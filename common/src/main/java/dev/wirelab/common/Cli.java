@@ -48,7 +48,9 @@ public final class Cli {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             int code = exitCode(ex);
             PrintWriter err = commandLine.getErr();
-            err.println("error: " + describe(ex) + (code == USAGE ? seeHelp(commandLine) : ""));
+            // A UserError's message is complete as written; a library's refusal gets where help is.
+            boolean hint = code == USAGE && !(ex instanceof UserError);
+            err.println("error: " + describe(ex) + (hint ? seeHelp(commandLine) : ""));
             if (System.getenv("WIRELAB_DEBUG") != null) {
                 ex.printStackTrace(err);
             }

@@ -52,6 +52,7 @@ class CliTest {
             if (kind != null) {
                 switch (kind) {
                     case "argument" -> throw new IllegalArgumentException("port must be 0..65535, got 70000");
+                    case "usage" -> throw new UserError("--window must be 1..4096, got 0", Cli.USAGE);
                     case "missing" -> throw new NoSuchFileException("capture.pcap");
                     case "denied" -> throw new UncheckedIOException(new AccessDeniedException("/root/tls"));
                     case "memory" -> throw new OutOfMemoryError("Java heap space");
@@ -154,6 +155,12 @@ class CliTest {
     void aLibraryRefusingAValueIsAUsageErrorWithWhereHelpIs() {
         assertEquals(Cli.USAGE, run("--throw", "argument"));
         assertEquals("error: port must be 0..65535, got 70000 (see: sample --help)", errLine());
+    }
+
+    @Test
+    void aUserErrorWithTheUsageCodeIsPrintedAsWritten() {
+        assertEquals(Cli.USAGE, run("--throw", "usage"));
+        assertEquals("error: --window must be 1..4096, got 0", errLine());
     }
 
     @Test
