@@ -24,7 +24,7 @@ final class Limits {
                 instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
             fds = unix.getMaxFileDescriptorCount();
         }
-        return (int) Math.clamp((fds - 64) / fdsPerConnection, 16, 10_000);
+        return Math.clamp((fds - 64) / fdsPerConnection, 16, 10_000);
     }
 
     static int maxConnections(int n) {

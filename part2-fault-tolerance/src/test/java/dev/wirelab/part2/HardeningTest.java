@@ -35,6 +35,7 @@ class HardeningTest {
         });
     }
 
+    @SuppressWarnings("try") // the server is closed inside its try on purpose, to read its final events
     @Test
     void peerSuppliedHelloIdsAreEscapedInEveryLogLine() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();

@@ -131,6 +131,7 @@ class ScriptedFaultsTest {
         }
     }
 
+    @SuppressWarnings("try") // the server is closed inside its try on purpose, to read its final events
     @Test
     void delayHoldsOnlyThatReplyAndTheOrderIsKept() throws Exception {
         List<ServerEvent> events = new CopyOnWriteArrayList<>();
@@ -145,6 +146,7 @@ class ScriptedFaultsTest {
         }
     }
 
+    @SuppressWarnings("try") // the server is closed inside its try on purpose, to read its final events
     @Test
     void stallSendsNothingOnTheConnectionForItsDuration() throws Exception {
         List<ServerEvent> events = new CopyOnWriteArrayList<>();

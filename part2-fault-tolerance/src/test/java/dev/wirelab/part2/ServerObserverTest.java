@@ -34,6 +34,7 @@ class ServerObserverTest {
         }).toList();
     }
 
+    @SuppressWarnings("try") // the server is closed inside its try on purpose, to read its final events
     @Test
     void theEventsTellThatMessageThreeCameAgainAfterItsAckWasLost() throws Exception {
         List<ServerEvent> events = new CopyOnWriteArrayList<>();
@@ -58,6 +59,7 @@ class ServerObserverTest {
         assertTrue(events.stream().allMatch(e -> e.connection() == 1));
     }
 
+    @SuppressWarnings("try") // the server is closed inside its try on purpose, to read its final events
     @Test
     void randomFaultsResetsAndCorruptionAreReportedToo() throws Exception {
         List<ServerEvent> events = new CopyOnWriteArrayList<>();
