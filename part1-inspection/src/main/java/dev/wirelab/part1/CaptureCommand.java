@@ -9,6 +9,7 @@ import dev.wirelab.part1.capture.LiveCapture;
 import dev.wirelab.part1.capture.PacketDecoder;
 import dev.wirelab.part1.capture.PacketList;
 import dev.wirelab.part1.capture.PcapFile;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "capture", mixinStandardHelpOptions = true,
@@ -56,23 +58,23 @@ public final class CaptureCommand implements Callable<Integer> {
     boolean hex;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         port = portOption != null ? portOption : read != null ? 0 : 8080;
         if (port < 0 || port > 65535) {
-            throw new UserError("--port must be 0..65535, got " + port, Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
         }
         if (count != null && count < 1) {
-            throw new UserError("--count must be at least 1", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--count must be at least 1");
         }
         if (duration != null && !(duration > 0)) {
-            throw new UserError("--duration must be more than 0 seconds", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--duration must be more than 0 seconds");
         }
         return read != null ? offline() : live();
     }
 
-    private int offline() {
+    private int offline() throws IOException {
         if (iface != null || duration != null) {
-            throw new UserError("--read lists a file; --interface and --duration are for live capture", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--read lists a file; --interface and --duration are for live capture");
         }
         PrintWriter out = spec.commandLine().getOut();
         PcapFile.Capture cap = PcapFile.read(read);
@@ -118,7 +120,7 @@ public final class CaptureCommand implements Callable<Integer> {
         return d.udp() != null && (d.udp().srcPort() == port || d.udp().dstPort() == port);
     }
 
-    private int live() {
+    private int live() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String filter = port == 0 ? null : "port " + port;
@@ -172,7 +174,11 @@ public final class CaptureCommand implements Callable<Integer> {
                         out.flush();
                     }
                     if (writer != null) {
-                        writer.flush();
+                        try {
+                            writer.flush();
+                        } catch (IOException e) {
+                            return; // the next write fails too, and the capture reports that
+                        }
                     }
                 }
             });

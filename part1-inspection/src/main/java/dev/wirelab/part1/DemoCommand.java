@@ -1,7 +1,6 @@
 package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
-import dev.wirelab.common.UserError;
 import dev.wirelab.part1.tls.CertStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -31,7 +31,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (secret.isEmpty() || secret.contains("\n")) {
-            throw new UserError("--secret must be one non-empty line", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--secret must be one non-empty line");
         }
         PrintWriter o = spec.commandLine().getOut();
         Demo.Result r = new Demo(secret, out, certDir != null ? certDir : CertStore.defaultDir()).run();

@@ -1,6 +1,7 @@
 package dev.wirelab.part1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wirelab.part1.capture.PcapFile;
@@ -8,6 +9,7 @@ import dev.wirelab.part1.net.InspectServer;
 import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
@@ -82,11 +84,29 @@ class CommandsTest {
     }
 
     @Test
-    void badOptionsAreUsageErrors() {
+    void libraryClassesThrowPlainExceptionsNotTheCommandLinesUserError(@TempDir Path tmp) throws Exception {
+        // The library can be used without the CLI; the command layer (common's Cli) maps these.
+        ServerLog quiet = new ServerLog(new PrintWriter(new StringWriter()));
+        assertThrows(IllegalArgumentException.class, () -> InspectServer.start("127.0.0.1", 70000, null, quiet));
+        Path bogus = Files.writeString(tmp.resolve("x.pcap"), "not a capture");
+        assertThrows(IOException.class, () -> PcapFile.read(bogus));
+        assertThrows(IOException.class, () -> CertStore.readCertificate(tmp.resolve("none.pem")));
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, quiet)) {
+            assertThrows(IOException.class, () -> InspectServer.start("127.0.0.1", server.port(), null, quiet));
+        }
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() throws Exception {
         assertEquals(2, CliRun.run("capture", "--port", "70000").exit());
         assertEquals(2, CliRun.run("capture", "--count", "0").exit());
         assertEquals(2, CliRun.run("server", "--port", "nope").exit());
         assertEquals(2, CliRun.run("client", "--port", "0").exit());
+        var outOfRange = CliRun.run("server", "--port", "70000");
+        assertEquals(2, outOfRange.exit());
+        assertEquals("error: port must be 0..65535, got 70000 (see: part1 server --help)", outOfRange.err().strip());
+        var noCount = CliRun.run("capture", "--count", "0");
+        assertEquals("error: --count must be at least 1 (see: part1 capture --help)", noCount.err().strip());
     }
 
     @Test
@@ -131,7 +151,7 @@ class CommandsTest {
     }
 
     @Test
-    void theServerCommandPrintsItsCertificateAndStops(@TempDir Path tmp) {
+    void theServerCommandPrintsItsCertificateAndStops(@TempDir Path tmp) throws Exception {
         var r = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.2");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().split("\\R");
@@ -143,7 +163,7 @@ class CommandsTest {
     }
 
     @Test
-    void aPortInUseIsOneLineAndExitOne() {
+    void aPortInUseIsOneLineAndExitOne() throws Exception {
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
             var r = CliRun.run("server", "--host", "127.0.0.1", "--port", String.valueOf(server.port()), "--duration", "0.1");
             assertEquals(1, r.exit());
@@ -152,7 +172,7 @@ class CommandsTest {
     }
 
     @Test
-    void theTlsServerPrintsNothingUntilItListens(@TempDir Path tmp) {
+    void theTlsServerPrintsNothingUntilItListens(@TempDir Path tmp) throws Exception {
         // Scripts (and the docs check) take the first line as "listening"; a certificate line
         // printed before a failed bind would have lied.
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {

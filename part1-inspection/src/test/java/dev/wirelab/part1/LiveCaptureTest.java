@@ -41,7 +41,7 @@ class LiveCaptureTest {
 
     @BeforeAll
     @SuppressWarnings("try") // opening the probe is the test; it is only closed
-    static void captureIsPossible() {
+    static void captureIsPossible() throws Exception {
         try (LiveCapture probe = LiveCapture.open(null, "tcp port 9", 1 << 20)) {
             whyNot = null;
         } catch (CaptureUnavailable e) {
@@ -49,7 +49,7 @@ class LiveCaptureTest {
         }
     }
 
-    static void assumeCapture() {
+    static void assumeCapture() throws Exception {
         Assumptions.assumeTrue(whyNot == null, "live capture is not possible here: " + whyNot);
     }
 
@@ -128,7 +128,7 @@ class LiveCaptureTest {
     }
 
     @Test
-    void capturingOnAMissingInterfaceSaysWhichOnesExist(@TempDir Path tmp) {
+    void capturingOnAMissingInterfaceSaysWhichOnesExist(@TempDir Path tmp) throws Exception {
         assumeCapture();
         var r = CliRun.run("capture", "--interface", "wirelab-no-such-if0", "--count", "1");
         assertEquals(1, r.exit());

@@ -1,6 +1,5 @@
 package dev.wirelab.part1.net;
 
-import dev.wirelab.common.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.BindException;
@@ -10,7 +9,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -47,10 +45,14 @@ public final class InspectServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("accept-" + listener.getLocalPort()).daemon().unstarted(this::acceptLoop);
     }
 
-    /** Binds {@code host:port} (0 = any free port) and starts accepting; {@code tls} may be null. */
-    public static InspectServer start(String host, int port, SSLContext tls, ServerEvents events) {
+    /**
+     * Binds {@code host:port} (0 = any free port) and starts accepting; {@code tls} may be null.
+     * A port out of range is an IllegalArgumentException; a host that does not resolve or a port
+     * that is taken, an IOException saying so.
+     */
+    public static InspectServer start(String host, int port, SSLContext tls, ServerEvents events) throws IOException {
         if (port < 0 || port > 65535) {
-            throw new UserError("port must be 0..65535, got " + port, 2);
+            throw new IllegalArgumentException("port must be 0..65535, got " + port);
         }
         ServerSocket ss;
         try {
@@ -64,13 +66,11 @@ public final class InspectServer implements AutoCloseable {
             }
             ss.setReuseAddress(true);
             ss.bind(new InetSocketAddress(addr, port), 128);
-        } catch (UnknownHostException e) {
-            throw new UserError("unknown host: " + host);
         } catch (BindException e) {
-            throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage()
-                    + (port != 0 ? " (is another server already running? try --port 0 or another port)" : ""));
-        } catch (IOException e) {
-            throw new UserError("cannot listen on " + host + ":" + port + ": " + e.getMessage());
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                    + (port != 0 ? " (is another server already running? try --port 0 or another port)" : ""), e);
+        } catch (SocketException e) {
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         InspectServer server = new InspectServer(ss, events, tls != null);
         server.acceptor.start();

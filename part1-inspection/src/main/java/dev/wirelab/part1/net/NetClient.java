@@ -1,6 +1,5 @@
 package dev.wirelab.part1.net;
 
-import dev.wirelab.common.UserError;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +21,7 @@ public final class NetClient {
     private NetClient() {
     }
 
-    public static Socket connectPlain(String host, int port) {
+    public static Socket connectPlain(String host, int port) throws IOException {
         Socket s = new Socket();
         connect(s, host, port);
         return s;
@@ -34,7 +33,7 @@ public final class NetClient {
      * appears in error messages.
      */
     public static SSLSocket connectTls(String host, int port, String expectedHost, X509Certificate trusted,
-                                       String trustSource) {
+                                       String trustSource) throws IOException {
         Socket raw = connectPlain(host, port);
         try {
             SSLContext ctx = TlsContexts.clientTrusting(trusted);
@@ -45,30 +44,43 @@ public final class NetClient {
                 ssl.startHandshake();
             } catch (SSLException e) {
                 ssl.close();
-                throw new UserError(TlsContexts.explain(e, expectedHost, trustSource));
+                throw explained(TlsContexts.explain(e, expectedHost, trustSource), e);
             }
             ssl.setSoTimeout(0);
             return ssl;
+        } catch (SSLException e) {
+            closeQuietly(raw);
+            throw e;
         } catch (IOException e) {
             closeQuietly(raw);
-            throw new UserError("TLS connection to " + host + ":" + port + " failed: " + e.getMessage());
+            throw new IOException("TLS connection to " + host + ":" + port + " failed: " + e.getMessage(), e);
         }
     }
 
-    private static void connect(Socket s, String host, int port) {
+    /**
+     * An SSLException whose message is the whole story. The JDK's exception is kept as suppressed,
+     * not as the cause: it shows in a debug stack trace but is not appended to the one-line error.
+     */
+    private static SSLException explained(String message, SSLException jdk) {
+        SSLException e = new SSLException(message);
+        e.addSuppressed(jdk);
+        return e;
+    }
+
+    private static void connect(Socket s, String host, int port) throws IOException {
         try {
             s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
             s.setTcpNoDelay(true);
         } catch (UnknownHostException e) {
             closeQuietly(s);
-            throw new UserError("unknown host: " + host);
+            throw e;
         } catch (ConnectException e) {
             closeQuietly(s);
-            throw new UserError("cannot connect to " + host + ":" + port + ": " + e.getMessage()
-                    + " (is the server running?)");
+            throw new IOException("cannot connect to " + host + ":" + port + ": " + e.getMessage()
+                    + " (is the server running?)", e);
         } catch (IOException e) {
             closeQuietly(s);
-            throw new UserError("cannot connect to " + host + ":" + port + ": " + e.getMessage());
+            throw new IOException("cannot connect to " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.wirelab.part1.tls;
 
-import dev.wirelab.common.UserError;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -74,7 +73,7 @@ public final class CertStore {
 
     /** Loads the identity in {@code dir}, making a new one when it is missing, broken or expired. */
     @SuppressWarnings("try") // the lock is held for the try block's duration, never used by name
-    public static Identity loadOrCreate(Path dir) {
+    public static Identity loadOrCreate(Path dir) throws IOException {
         try {
             Files.createDirectories(dir);
             // Two servers starting at once must not each write half of a pair.
@@ -88,7 +87,7 @@ public final class CertStore {
                 return create(dir);
             }
         } catch (IOException | GeneralSecurityException e) {
-            throw new UserError("cannot create the TLS certificate in " + dir + ": " + why(e), e);
+            throw new IOException("cannot create the TLS certificate in " + dir + ": " + why(e), e);
         }
     }
 
@@ -107,14 +106,14 @@ public final class CertStore {
     }
 
     /** Reads a PEM certificate, e.g. the one a client is told to trust. */
-    public static X509Certificate readCertificate(Path file) {
+    public static X509Certificate readCertificate(Path file) throws IOException {
         try (var in = Files.newInputStream(file)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new UserError("no certificate at " + file
-                    + " (start the TLS server once to create it, or pass --trust FILE)");
+            throw new IOException("no certificate at " + file
+                    + " (start the TLS server once to create it, or pass --trust FILE)", e);
         } catch (IOException | GeneralSecurityException e) {
-            throw new UserError("cannot read a PEM certificate from " + file + ": " + e.getMessage());
+            throw new IOException("cannot read a PEM certificate from " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -149,7 +148,7 @@ public final class CertStore {
                 return null;
             }
             return new Identity(cert, key, certFile, false);
-        } catch (UserError | GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             return null; // unreadable, expired or mismatched: make a fresh pair
         }
     }

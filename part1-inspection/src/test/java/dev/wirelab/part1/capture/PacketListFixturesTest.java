@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class PacketListFixturesTest {
 
-    static Path fixture(String name) {
+    static Path fixture(String name) throws Exception {
         try {
             return Path.of(PacketListFixturesTest.class.getResource("/pcap/" + name).toURI());
         } catch (URISyntaxException e) {
@@ -32,7 +32,7 @@ class PacketListFixturesTest {
         }
     }
 
-    static List<PacketList.Row> rows(String name) {
+    static List<PacketList.Row> rows(String name) throws Exception {
         PcapFile.Capture cap = PcapFile.read(fixture(name));
         PacketList list = new PacketList(cap.linkType());
         cap.frames().forEach(list::add);
@@ -51,7 +51,7 @@ class PacketListFixturesTest {
 
     @ParameterizedTest
     @MethodSource("generated")
-    void everyLinkTypeShowsTheReportsExchangeAsWiresharkDoes(String file) {
+    void everyLinkTypeShowsTheReportsExchangeAsWiresharkDoes(String file) throws Exception {
         List<PacketList.Row> rows = rows(file);
         String host = file.contains("ipv6") ? "::1" : "127.0.0.1";
         assertEquals(8, rows.size());
@@ -85,7 +85,7 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void aCaptureStartedMidConnectionCountsFromOneLikeTheReport() {
+    void aCaptureStartedMidConnectionCountsFromOneLikeTheReport() throws Exception {
         List<PacketList.Row> rows = rows("null-midstream-ipv4.pcap");
         assertEquals(2, rows.size());
         assertEquals("54830 → 8080 [PSH, ACK] Seq=1 Ack=1 Win=6380 Len=19 TSval=1617315918 TSecr=3123084692",
@@ -98,7 +98,7 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void theHexDumpOfTheDataFrameMatchesWiresharksLayout() {
+    void theHexDumpOfTheDataFrameMatchesWiresharksLayout() throws Exception {
         byte[] frame = rows("null-midstream-ipv4.pcap").get(0).frame().data();
         String expected = """
                 0000   02 00 00 00 45 00 00 47 00 00 40 00 40 06 00 00   ....E..G..@.@...
@@ -111,14 +111,14 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void ethernetOnLinuxLoopbackHasZeroMacs() {
+    void ethernetOnLinuxLoopbackHasZeroMacs() throws Exception {
         byte[] frame = rows("ethernet-ipv4.pcap").get(3).frame().data();
         assertTrue(HexDump.format(frame).startsWith(
                 "0000   00 00 00 00 00 00 00 00 00 00 00 00 08 00 45 00   ..............E.\n"));
     }
 
     @Test
-    void aRealTls13ConversationIsNamedRecordByRecord() {
+    void aRealTls13ConversationIsNamedRecordByRecord() throws Exception {
         List<PacketList.Row> rows = rows("tls13-loopback.pcap");
         List<String> tls = new ArrayList<>();
         for (PacketList.Row r : rows) {
@@ -140,7 +140,7 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void theSecretIsInThePlainFixtureAndNotInTheTlsOne() {
+    void theSecretIsInThePlainFixtureAndNotInTheTlsOne() throws Exception {
         byte[] secret = "password=correct-horse".getBytes(StandardCharsets.US_ASCII);
         assertTrue(rows("plain-loopback.pcap").stream()
                 .anyMatch(r -> dev.wirelab.common.Bytes.indexOf(r.frame().data(), secret) >= 0));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wirelab.common.UserError;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.ByteArrayInputStream;
@@ -40,7 +39,7 @@ class ServerClientTest {
     static CertStore.Identity other;
 
     @BeforeAll
-    static void certificates() {
+    static void certificates() throws Exception {
         id = CertStore.loadOrCreate(certDir);
         other = CertStore.loadOrCreate(otherDir);
     }
@@ -176,7 +175,7 @@ class ServerClientTest {
     void aServerWithAnotherCertificateIsRejected() throws Exception {
         Recorder rec = new Recorder(1);
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, TlsContexts.server(other), rec)) {
-            UserError e = assertThrows(UserError.class, () ->
+            IOException e = assertThrows(IOException.class, () ->
                     NetClient.connectTls("127.0.0.1", server.port(), "localhost", id.certificate(), "my.pem"));
             assertTrue(e.getMessage().contains("not the one trusted in my.pem"), e.getMessage());
             assertTrue(e.getMessage().lines().count() == 1);
@@ -189,7 +188,7 @@ class ServerClientTest {
     void aHostNameTheCertificateDoesNotNameIsRejected() throws Exception {
         Recorder rec = new Recorder(1);
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, TlsContexts.server(id), rec)) {
-            UserError e = assertThrows(UserError.class, () ->
+            IOException e = assertThrows(IOException.class, () ->
                     NetClient.connectTls("127.0.0.1", server.port(), "wirelab.example", id.certificate(), "my.pem"));
             assertTrue(e.getMessage().contains("does not name host 'wirelab.example'"), e.getMessage());
         }
