@@ -18,7 +18,6 @@ import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -124,10 +123,9 @@ public final class Demo {
     private Exchange exchange(byte[] line, javax.net.ssl.SSLContext tlsCtx, CertStore.Identity id)
             throws IOException, InterruptedException {
         Exchange ex = new Exchange();
-        StringWriter logText = new StringWriter();
-        PrintWriter logOut = new PrintWriter(logText);
+        List<String> logLines = java.util.Collections.synchronizedList(new ArrayList<>());
         CountDownLatch gone = new CountDownLatch(1);
-        ServerLog log = new ServerLog(logOut);
+        ServerLog log = new ServerLog(logLines::add);
         ServerEvents events = new ServerEvents() {
             @Override
             public void connected(InetSocketAddress peer) {
@@ -206,8 +204,9 @@ public final class Demo {
                 }
             }
         }
-        logOut.flush();
-        ex.log = logText.toString().lines().toList();
+        synchronized (logLines) {
+            ex.log = List.copyOf(logLines);
+        }
         return ex;
     }
 

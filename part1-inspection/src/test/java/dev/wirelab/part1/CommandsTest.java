@@ -10,8 +10,6 @@ import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +84,7 @@ class CommandsTest {
     @Test
     void libraryClassesThrowPlainExceptionsNotTheCommandLinesUserError(@TempDir Path tmp) throws Exception {
         // The library can be used without the CLI; the command layer (common's Cli) maps these.
-        ServerLog quiet = new ServerLog(new PrintWriter(new StringWriter()));
+        ServerLog quiet = new ServerLog(line -> { });
         assertThrows(IllegalArgumentException.class, () -> InspectServer.start("127.0.0.1", 70000, null, quiet));
         Path bogus = Files.writeString(tmp.resolve("x.pcap"), "not a capture");
         assertThrows(IOException.class, () -> PcapFile.read(bogus));
@@ -105,6 +103,8 @@ class CommandsTest {
         var outOfRange = CliRun.run("server", "--port", "70000");
         assertEquals(2, outOfRange.exit());
         assertEquals("error: port must be 0..65535, got 70000 (see: part1 server --help)", outOfRange.err().strip());
+        assertEquals(2, CliRun.run("server", "--max-clients", "0").exit());
+        assertEquals(2, CliRun.run("server", "--idle-timeout", "-1").exit());
         var noCount = CliRun.run("capture", "--count", "0");
         assertEquals("error: --count must be at least 1 (see: part1 capture --help)", noCount.err().strip());
     }
@@ -113,9 +113,8 @@ class CommandsTest {
     void theClientSendsItsMessageAndRejectsAForeignCertificate(@TempDir Path tmp) throws Exception {
         CertStore.Identity id = CertStore.loadOrCreate(tmp.resolve("a"));
         CertStore.Identity other = CertStore.loadOrCreate(tmp.resolve("b"));
-        StringWriter log = new StringWriter();
         try (InspectServer server = InspectServer.start("localhost", 0, TlsContexts.server(id),
-                new ServerLog(new PrintWriter(log, true)))) {
+                new ServerLog(line -> { }))) {
             var ok = CliRun.run("client", "--tls", "--port", String.valueOf(server.port()), "--trust",
                     id.certFile().toString(), "--message", "hi");
             assertEquals(0, ok.exit(), ok.err());
@@ -158,13 +157,15 @@ class CommandsTest {
         assertEquals("Created certificate " + tmp.resolve("server.pem"), lines[0]);
         assertTrue(lines[1].matches("SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}"), lines[1]);
         assertTrue(lines[2].matches("Listening on localhost:\\d+ \\(TLS 1\\.3\\)"), lines[2]);
+        // As every server of the lab does, it prints its counters when it stops.
+        assertEquals("stopped: connections=0 served=0 dropped=0 idle-closed=0 refused=0 chunks=0 bytes=0", lines[3]);
         var again = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.1");
         assertTrue(again.out().startsWith("Using certificate " + tmp.resolve("server.pem")), again.out());
     }
 
     @Test
     void aPortInUseIsOneLineAndExitOne() throws Exception {
-        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(line -> { }))) {
             var r = CliRun.run("server", "--host", "127.0.0.1", "--port", String.valueOf(server.port()), "--duration", "0.1");
             assertEquals(1, r.exit());
             assertTrue(r.err().startsWith("error: cannot listen on 127.0.0.1:" + server.port()), r.err());
@@ -175,7 +176,7 @@ class CommandsTest {
     void theTlsServerPrintsNothingUntilItListens(@TempDir Path tmp) throws Exception {
         // Scripts (and the docs check) take the first line as "listening"; a certificate line
         // printed before a failed bind would have lied.
-        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(line -> { }))) {
             var r = CliRun.run("server", "--tls", "--cert-dir", tmp.toString(), "--host", "127.0.0.1",
                     "--port", String.valueOf(server.port()), "--duration", "0.1");
             assertEquals(1, r.exit());

@@ -10,8 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +47,8 @@ class ServerClientTest {
         final List<String> lines = Collections.synchronizedList(new ArrayList<>());
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch done;
-        final StringWriter text = new StringWriter();
-        final ServerLog log = new ServerLog(new PrintWriter(text));
+        final List<String> logged = Collections.synchronizedList(new ArrayList<>());
+        final ServerLog log = new ServerLog(logged::add);
 
         Recorder(int clients) {
             done = new CountDownLatch(clients);
@@ -80,6 +78,13 @@ class ServerClientTest {
             done.countDown();
         }
 
+        /** What the server logged, a line each. */
+        String text() {
+            synchronized (logged) {
+                return logged.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+            }
+        }
+
         void await() throws InterruptedException {
             assertTrue(done.await(20, TimeUnit.SECONDS), "server events did not arrive");
         }
@@ -101,7 +106,7 @@ class ServerClientTest {
             sendAndHalfClose(s, "Hello from Client\n".getBytes(StandardCharsets.UTF_8));
             rec.await();
             assertEquals("Got connection from ('127.0.0.1', " + clientPort + ")\nHello from Client\\n\nClient disconnected\n",
-                    rec.text.toString().replace(System.lineSeparator(), "\n"));
+                    rec.text());
         }
     }
 
@@ -143,8 +148,8 @@ class ServerClientTest {
                 sendAndHalfClose(s, "still up".getBytes(StandardCharsets.UTF_8));
             }
             rec.await();
-            assertTrue(rec.text.toString().contains("ok\\xff\\xc3\\x07"), rec.text.toString());
-            assertTrue(rec.text.toString().contains("still up"), rec.text.toString());
+            assertTrue(rec.text().contains("ok\\xff\\xc3\\x07"), rec.text());
+            assertTrue(rec.text().contains("still up"), rec.text());
         }
     }
 
@@ -156,7 +161,7 @@ class ServerClientTest {
             assertEquals("TLSv1.3", s.getSession().getProtocol());
             sendAndHalfClose(s, "secret over tls\n".getBytes(StandardCharsets.UTF_8));
             rec.await();
-            assertTrue(rec.text.toString().contains("secret over tls\\n"), rec.text.toString());
+            assertTrue(rec.text().contains("secret over tls\\n"), rec.text());
         }
     }
 
@@ -265,7 +270,7 @@ class ServerClientTest {
             rec.await();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(rec.text.toString().contains("hello from openssl\\n"), rec.text + " / openssl said: " + out);
+            assertTrue(rec.text().contains("hello from openssl\\n"), rec.text() + " / openssl said: " + out);
             assertTrue(rec.failures.isEmpty(), rec.failures.toString());
         }
     }
