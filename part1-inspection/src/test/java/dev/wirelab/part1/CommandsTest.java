@@ -164,6 +164,22 @@ class CommandsTest {
     }
 
     @Test
+    void theServerRefusesAWorldReadableKeyInOneLine(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX only");
+        CertStore.loadOrCreate(tmp);
+        Files.setPosixFilePermissions(tmp.resolve("server-key.pem"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        var r = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.1");
+        assertEquals(1, r.exit());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("error: the private key " + tmp.resolve("server-key.pem") + " is open to other users"),
+                r.err());
+        assertTrue(r.err().contains("chmod 600"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
     void aPortInUseIsOneLineAndExitOne() throws Exception {
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(line -> { }))) {
             var r = CliRun.run("server", "--host", "127.0.0.1", "--port", String.valueOf(server.port()), "--duration", "0.1");

@@ -10,6 +10,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,27 @@ class CertStoreTest {
         CertStore.loadOrCreate(dir);
         assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
                 Files.getPosixFilePermissions(dir.resolve("server-key.pem")));
+    }
+
+    @Test
+    void aKeyOthersCanReadIsRefusedLikeSshDoesAndNotReplaced(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+                "file permissions are POSIX-only");
+        CertStore.Identity first = CertStore.loadOrCreate(dir);
+        Path key = dir.resolve("server-key.pem");
+        byte[] keyBytes = Files.readAllBytes(key);
+        for (String open : List.of("rw-r--r--", "rw-rw----", "rw-----w-")) {
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString(open));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> CertStore.loadOrCreate(dir));
+            assertEquals("the private key " + key + " is open to other users (permissions " + open + "): anyone who"
+                    + " can read it can pose as this server, so it is not used; fix it with: chmod 600 " + key
+                    + " (or delete " + dir + " to make a new key and certificate)", e.getMessage());
+            assertArrayEquals(keyBytes, Files.readAllBytes(key), "the key is left for the user to fix");
+        }
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(first.sha256Fingerprint(), CertStore.loadOrCreate(dir).sha256Fingerprint());
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
+        assertFalse(CertStore.loadOrCreate(dir).created(), "read-only for its owner is fine");
     }
 
     @Test
