@@ -128,6 +128,30 @@ class CommandsTest {
     }
 
     @Test
+    void aPlainClientAgainstTheTlsServerSaysToAddTlsAndShowsNoRawBytes(@TempDir Path tmp) throws Exception {
+        CertStore.Identity id = CertStore.loadOrCreate(tmp);
+        try (InspectServer server = InspectServer.start("localhost", 0, TlsContexts.server(id), new ServerLog(line -> { }))) {
+            var r = CliRun.run("client", "--port", String.valueOf(server.port()), "--message", "Hello");
+            assertEquals(1, r.exit());
+            assertEquals("", r.out(), "the TLS alert's bytes are not printed");
+            assertEquals("error: this server speaks TLS: add --tls (its reply to plain text was a TLS record)",
+                    r.err().strip());
+        }
+    }
+
+    @Test
+    void aTlsClientAgainstThePlainServerSaysToCheckTls(@TempDir Path tmp) throws Exception {
+        CertStore.Identity id = CertStore.loadOrCreate(tmp);
+        try (InspectServer server = InspectServer.start("localhost", 0, null, new ServerLog(line -> { }))) {
+            var r = CliRun.run("client", "--tls", "--trust", id.certFile().toString(), "--port",
+                    String.valueOf(server.port()), "--message", "Hello");
+            assertEquals(1, r.exit());
+            assertEquals("error: the server did not answer the TLS handshake: is it running without --tls?",
+                    r.err().strip());
+        }
+    }
+
+    @Test
     void theClientPrintsWhatTheServerSendsBack() throws Exception {
         try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             var reply = java.util.concurrent.CompletableFuture.runAsync(() -> {

@@ -251,6 +251,8 @@ public final class InspectServer implements AutoCloseable {
             }
             if (overdue.get() || e instanceof SocketTimeoutException) {
                 events.failed(peer, "no TLS handshake within " + seconds(limits.handshakeTimeout()) + " s");
+            } else if (String.valueOf(e.getMessage()).contains("Unsupported or unrecognized SSL message")) {
+                events.failed(peer, "TLS handshake failed: the client does not speak TLS (" + oneLine(e) + ")");
             } else {
                 events.failed(peer, "TLS handshake failed: " + oneLine(e));
             }
@@ -271,6 +273,7 @@ public final class InspectServer implements AutoCloseable {
         s.setSoTimeout(idle.isZero() ? 0 : (int) Math.min(Integer.MAX_VALUE, idle.toMillis()));
         InputStream in = s.getInputStream();
         byte[] buf = new byte[CHUNK];
+        boolean first = tls == null;
         while (true) {
             int n;
             try {
@@ -292,6 +295,16 @@ public final class InspectServer implements AutoCloseable {
             if (n < 0) {
                 break;
             }
+            if (first && n > 0) {
+                first = false;
+                if (isClientHello(buf, n)) {
+                    // A TLS client waits for a Server Hello that will never come: closing tells
+                    // it at once, and the log says why instead of showing 300 bytes of binary.
+                    dropped.incrementAndGet();
+                    events.failed(peer, "it sent a TLS Client Hello, but this server runs without --tls");
+                    return;
+                }
+            }
             if (n > 0) {
                 chunks.incrementAndGet();
                 bytes.addAndGet(n);
@@ -299,6 +312,11 @@ public final class InspectServer implements AutoCloseable {
             }
         }
         events.disconnected(peer);
+    }
+
+    /** A TLS handshake record whose first message is a Client Hello (type 1). */
+    static boolean isClientHello(byte[] b, int len) {
+        return len >= 6 && b[0] == 22 && NetClient.looksLikeTlsRecord(b) && b[5] == 1;
     }
 
     /** 10 for ten seconds, 0.5 for half a second. */

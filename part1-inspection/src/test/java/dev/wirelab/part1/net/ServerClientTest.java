@@ -218,6 +218,46 @@ class ServerClientTest {
     }
 
     @Test
+    void aTlsClientAgainstThePlainServerIsToldAtOnceThatTheServerLacksTls() throws Exception {
+        Recorder rec = new Recorder(1);
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, rec)) {
+            IOException e = assertThrows(IOException.class, () ->
+                    NetClient.connectTls("127.0.0.1", server.port(), "localhost", id.certificate(), "t"));
+            assertEquals("the server did not answer the TLS handshake: is it running without --tls?", e.getMessage());
+            rec.await();
+            assertEquals(List.of("it sent a TLS Client Hello, but this server runs without --tls"), rec.failures);
+            assertTrue(rec.lines.isEmpty(), "the Client Hello is not shown as text: " + rec.lines);
+        }
+    }
+
+    @Test
+    void aTlsClientAgainstAServerThatNeverAnswersGivesTheSameHint() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            IOException e = assertThrows(IOException.class, () ->
+                    NetClient.connectTls("127.0.0.1", silent.getLocalPort(), "localhost", id.certificate(), "t"));
+            assertEquals("the server did not answer the TLS handshake: is it running without --tls?"
+                    + " (no answer within 5 s)", e.getMessage());
+        }
+    }
+
+    @Test
+    void theRelayEndsWhenTheServerClosesEvenWhileTheInputStaysOpen() throws Exception {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             java.io.PipedOutputStream keyboard = new java.io.PipedOutputStream();
+             java.io.PipedInputStream stdin = new java.io.PipedInputStream(keyboard)) {
+            Socket s = NetClient.connectPlain("127.0.0.1", ss.getLocalPort());
+            try (Socket peer = ss.accept()) {
+                peer.getOutputStream().write("bye\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            // Nobody types: the relay must still end, as nc does when the server hangs up.
+            NetClient.relay(s, stdin, out, 2_000);
+            assertEquals("bye\n", out.toString(StandardCharsets.US_ASCII));
+            assertTrue(s.isClosed());
+        }
+    }
+
+    @Test
     void theTlsServerRefusesTls12() throws Exception {
         Recorder rec = new Recorder(1);
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, TlsContexts.server(id), rec)) {
