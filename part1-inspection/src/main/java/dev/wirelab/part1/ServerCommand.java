@@ -66,7 +66,6 @@ public final class ServerCommand implements Callable<Integer> {
             ctx = TlsContexts.server(id);
         }
         CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
         AsyncLog sink = new AsyncLog(out);
         ServerLog log = new ServerLog(sink);
         InspectServer server;
@@ -76,15 +75,7 @@ public final class ServerCommand implements Callable<Integer> {
             sink.close();
             throw e;
         }
-        // Ctrl-C runs the hook: it lets the command print its counters before the JVM exits.
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        CtrlC ctrlC = null;
         try {
             // Nothing is printed before the port is bound: whoever waits for our first line
             // (a script, the docs check) may connect as soon as it sees it.
@@ -94,7 +85,7 @@ public final class ServerCommand implements Callable<Integer> {
             }
             out.println("Listening on " + host + ":" + server.port() + (tls ? " (TLS 1.3)" : " (plain TCP)"));
             out.flush();
-            Runtime.getRuntime().addShutdownHook(hook);
+            ctrlC = CtrlC.onSignal(stop::countDown);
             if (duration != null) {
                 stop.await((long) (duration * 1000), TimeUnit.MILLISECONDS);
             } else {
@@ -106,11 +97,8 @@ public final class ServerCommand implements Callable<Integer> {
             sink.close(); // the log's last lines come before the counters
             out.println(server.stats().line());
             out.flush();
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down (Ctrl-C)
+            if (ctrlC != null) {
+                ctrlC.close();
             }
         }
         return Cli.OK;

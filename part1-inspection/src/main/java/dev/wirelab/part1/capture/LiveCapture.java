@@ -23,7 +23,7 @@ import org.pcap4j.core.BpfProgram;
  * we own: a blocking read can wait forever on Linux (TPACKET_V3 never fires its timeout when no
  * packet comes, and close() then waits on it), whereas a bounded poll always stops when asked.
  */
-public final class LiveCapture implements AutoCloseable {
+public final class LiveCapture implements FrameSource {
 
     /** Counters at the end: frames we handed on, and what libpcap says the kernel dropped. */
     public record Stats(long delivered, long kernelDropped, long interfaceDropped) {
@@ -119,20 +119,23 @@ public final class LiveCapture implements AutoCloseable {
         }
     }
 
+    @Override
     public String interfaceName() {
         return interfaceName;
     }
 
-    /** Null when this tool cannot decode the interface's link type (the raw code is still known). */
+    @Override
     public LinkType linkType() {
         return linkType;
     }
 
+    @Override
     public int linkTypeCode() {
         return linkTypeCode;
     }
 
     /** Starts delivering frames to {@code sink} on a capture thread. */
+    @Override
     public synchronized void start(Consumer<CapturedFrame> sink) {
         if (poller != null) {
             throw new IllegalStateException("already started");
@@ -176,6 +179,7 @@ public final class LiveCapture implements AutoCloseable {
      * the capture early, if anything did (libpcap failing, or the frame callback throwing, e.g. a
      * pcap file that could not be written).
      */
+    @Override
     public Stats stop() throws IOException {
         Thread t;
         synchronized (this) {

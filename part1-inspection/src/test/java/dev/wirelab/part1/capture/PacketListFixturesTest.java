@@ -127,16 +127,17 @@ class PacketListFixturesTest {
             }
         }
         assertEquals(List.of(
-                "4 TLSv1.2 Client Hello",
-                "6 TLSv1.3 Server Hello",
-                "8 TLSv1.3 Change Cipher Spec",
-                "9 TLSv1.3 Change Cipher Spec",
-                "11 TLSv1.3 Application Data, Application Data, Application Data, Application Data",
-                "13 TLSv1.3 Application Data",
-                "14 TLSv1.3 Application Data",
-                "15 TLSv1.3 Application Data",
-                "17 TLSv1.3 Application Data",
-                "18 TLSv1.3 Application Data"), tls);
+                // The ports tell the directions apart (question 5 of the page).
+                "4 TLSv1.2 47302 → 41813 Client Hello",
+                "6 TLSv1.3 41813 → 47302 Server Hello",
+                "8 TLSv1.3 47302 → 41813 Change Cipher Spec",
+                "9 TLSv1.3 41813 → 47302 Change Cipher Spec",
+                "11 TLSv1.3 41813 → 47302 Application Data, Application Data, Application Data, Application Data",
+                "13 TLSv1.3 47302 → 41813 Application Data",
+                "14 TLSv1.3 47302 → 41813 Application Data",
+                "15 TLSv1.3 47302 → 41813 Application Data",
+                "17 TLSv1.3 41813 → 47302 Application Data",
+                "18 TLSv1.3 41813 → 47302 Application Data"), tls);
     }
 
     @Test
@@ -155,7 +156,12 @@ class PacketListFixturesTest {
         Assumptions.assumeTrue(Tools.has("tshark"), "tshark is not installed; install it to compare with Wireshark");
         List<String> theirs = Tools.run("tshark", "-r", fixture(file).toString(), "-T", "fields", "-E", "separator=/t",
                 "-e", "_ws.col.Source", "-e", "_ws.col.Destination", "-e", "_ws.col.Protocol", "-e", "frame.len",
-                "-e", "_ws.col.Info");
+                "-e", "_ws.col.Info", "-e", "tcp.srcport", "-e", "tcp.dstport").stream().map(line -> {
+                    // Our TLS rows add the ports in front, which Wireshark's TLS rows leave out.
+                    String[] f = line.split("\t", -1);
+                    String info = f[2].startsWith("TLS") ? f[5] + " → " + f[6] + " " + f[4] : f[4];
+                    return String.join("\t", f[0], f[1], f[2], f[3], info);
+                }).toList();
         List<String> ours = rows(file).stream().map(r -> String.join("\t", r.source(), r.destination(),
                 r.protocol(), String.valueOf(r.length()), r.info())).toList();
         assertEquals(theirs, ours);
