@@ -35,7 +35,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         Demo.Result r = new Demo(secret, out, certDir != null ? certDir : CertStore.defaultDir()).run();
-        Demo.print(r, secret, o);
+        Demo.print(r, o);
         o.flush();
         // A capture that contradicts the lesson (secret in the TLS one, or lost from the plain one) is a failure.
         return Demo.asExpected(r) ? Cli.OK : Cli.FAILED;

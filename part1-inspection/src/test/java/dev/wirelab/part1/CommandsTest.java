@@ -10,7 +10,6 @@ import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(30)
 class CommandsTest {
 
-    static Path fixture(String name) throws URISyntaxException {
-        return Path.of(CommandsTest.class.getResource("/pcap/" + name).toURI());
+    static Path fixture(String name) {
+        return dev.wirelab.part1.capture.Fixtures.path(name);
     }
 
     @Test
@@ -39,11 +38,11 @@ class CommandsTest {
 
     @Test
     void captureReadFiltersOnThePortAndCounts() throws Exception {
-        var r = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "41813", "--count", "4");
+        var r = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "33111", "--count", "4");
         assertEquals(0, r.exit(), r.err());
         assertEquals(5, r.out().lines().count(), r.out());
         var all = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString());
-        assertEquals(20, all.out().lines().count(), "a file is listed whole unless --port is given: " + all.out());
+        assertEquals(21, all.out().lines().count(), "a file is listed whole unless --port is given: " + all.out());
         var none = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "9");
         assertEquals(1, none.out().lines().count(), "only the header: " + none.out());
     }

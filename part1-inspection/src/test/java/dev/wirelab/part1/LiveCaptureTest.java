@@ -73,7 +73,7 @@ class LiveCaptureTest {
         assertTrue(plain.frames().stream().anyMatch(f -> Bytes.indexOf(f.data(), s) >= 0));
         assertTrue(PcapFile.read(r.tlsPcap()).frames().stream().noneMatch(f -> Bytes.indexOf(f.data(), s) >= 0));
         StringWriter text = new StringWriter();
-        Demo.print(r, secret, new PrintWriter(text));
+        Demo.print(r, new PrintWriter(text));
         assertTrue(text.toString().contains("PLAIN TCP: the secret is readable in frame " + r.plainHit().frame()));
         assertTrue(text.toString().contains("TLS 1.3: the secret appears in none of the"), text.toString());
         List<String> lines = text.toString().lines().toList();

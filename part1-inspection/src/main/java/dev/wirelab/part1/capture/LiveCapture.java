@@ -170,6 +170,7 @@ public final class LiveCapture implements FrameSource {
         }
     }
 
+    @Override
     public long delivered() {
         return delivered.get();
     }
@@ -212,26 +213,6 @@ public final class LiveCapture implements FrameSource {
             throw e;
         }
         return stats;
-    }
-
-    /**
-     * Waits until the capture has been quiet for {@code quietMillis} (at most {@code maxMillis}):
-     * frames of an exchange that just ended may still sit in the kernel buffer.
-     */
-    public void awaitQuiet(long quietMillis, long maxMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
-        long last = delivered.get();
-        long quietSince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            long now = delivered.get();
-            if (now != last) {
-                last = now;
-                quietSince = System.nanoTime();
-            } else if (System.nanoTime() - quietSince >= TimeUnit.MILLISECONDS.toNanos(quietMillis)) {
-                return;
-            }
-        }
     }
 
     @Override

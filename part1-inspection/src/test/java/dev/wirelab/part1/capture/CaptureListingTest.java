@@ -83,6 +83,11 @@ class CaptureListingTest {
         }
 
         @Override
+        public long delivered() {
+            return thread == null || thread.isAlive() ? 0 : frames.size();
+        }
+
+        @Override
         public void close() {
         }
     }

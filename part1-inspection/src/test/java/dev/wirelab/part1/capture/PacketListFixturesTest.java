@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wirelab.common.HexDump;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class PacketListFixturesTest {
 
-    static Path fixture(String name) throws Exception {
-        try {
-            return Path.of(PacketListFixturesTest.class.getResource("/pcap/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+    static Path fixture(String name) {
+        return Fixtures.path(name);
     }
 
     static List<PacketList.Row> rows(String name) throws Exception {
@@ -46,7 +41,7 @@ class PacketListFixturesTest {
 
     static Stream<String> allFixtures() {
         return Stream.concat(FixtureGenerator.FIXTURES.stream().map(FixtureGenerator.Fixture::file),
-                Stream.of("plain-loopback.pcap", "tls13-loopback.pcap"));
+                Fixtures.BUNDLED.stream().sorted());
     }
 
     @ParameterizedTest
@@ -128,16 +123,16 @@ class PacketListFixturesTest {
         }
         assertEquals(List.of(
                 // The ports tell the directions apart (question 5 of the page).
-                "4 TLSv1.2 47302 → 41813 Client Hello",
-                "6 TLSv1.3 41813 → 47302 Server Hello",
-                "8 TLSv1.3 47302 → 41813 Change Cipher Spec",
-                "9 TLSv1.3 41813 → 47302 Change Cipher Spec",
-                "11 TLSv1.3 41813 → 47302 Application Data, Application Data, Application Data, Application Data",
-                "13 TLSv1.3 47302 → 41813 Application Data",
-                "14 TLSv1.3 47302 → 41813 Application Data",
-                "15 TLSv1.3 47302 → 41813 Application Data",
-                "17 TLSv1.3 41813 → 47302 Application Data",
-                "18 TLSv1.3 41813 → 47302 Application Data"), tls);
+                "4 TLSv1.2 41976 → 33111 Client Hello",
+                "6 TLSv1.3 33111 → 41976 Server Hello",
+                "8 TLSv1.3 41976 → 33111 Change Cipher Spec",
+                "10 TLSv1.3 33111 → 41976 Change Cipher Spec",
+                "12 TLSv1.3 33111 → 41976 Application Data, Application Data, Application Data, Application Data",
+                "14 TLSv1.3 41976 → 33111 Application Data",
+                "15 TLSv1.3 41976 → 33111 Application Data",
+                "16 TLSv1.3 41976 → 33111 Application Data",
+                "18 TLSv1.3 33111 → 41976 Application Data",
+                "19 TLSv1.3 33111 → 41976 Application Data"), tls);
     }
 
     @Test
