@@ -93,16 +93,22 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void theHexDumpOfTheDataFrameMatchesWiresharksLayout() throws Exception {
-        byte[] frame = rows("null-midstream-ipv4.pcap").get(0).frame().data();
-        String expected = """
+    void theMidstreamFixtureIsTheReportsTwoFramesByteForByte() throws Exception {
+        List<PacketList.Row> rows = rows("null-midstream-ipv4.pcap");
+        // Section 3.1.3 of the lab report: frame 1, then frame 2, as Wireshark's hex + ASCII view.
+        assertEquals("""
                 0000   02 00 00 00 45 00 00 47 00 00 40 00 40 06 00 00   ....E..G..@.@...
-                0010   7f 00 00 01 7f 00 00 01 d6 2e 1f 90 73 14 80 6f   ............s..o
-                0020   26 99 f4 b8 80 18 18 ec 00 00 00 00 01 01 08 0a   &...............
+                0010   7f 00 00 01 7f 00 00 01 d6 2e 1f 90 73 14 80 7a   ............s..z
+                0020   26 99 f4 b8 80 18 18 ec fe 3b 00 00 01 01 08 0a   &........;......
                 0030   60 66 48 4e ba 26 7d 94 48 65 6c 6c 6f 20 66 72   `fHN.&}.Hello fr
                 0040   6f 6d 20 43 6c 69 65 6e 74 2e 0a                  om Client..
-                """;
-        assertEquals(expected, HexDump.format(frame));
+                """, HexDump.format(rows.get(0).frame().data()));
+        assertEquals("""
+                0000   02 00 00 00 45 00 00 34 00 00 40 00 40 06 00 00   ....E..4..@.@...
+                0010   7f 00 00 01 7f 00 00 01 1f 90 d6 2e 26 99 f4 b8   ............&...
+                0020   73 14 80 8d 80 10 18 ec fe 28 00 00 01 01 08 0a   s........(......
+                0030   ba 2e c0 36 60 66 48 4e                           ...6`fHN
+                """, HexDump.format(rows.get(1).frame().data()));
     }
 
     @Test
