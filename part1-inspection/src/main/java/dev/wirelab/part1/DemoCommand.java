@@ -12,8 +12,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Section 3.1 in one command: sends the same secret over plain TCP and over TLS 1.3 on loopback,",
-                "captures both, and shows where the secret can be read on the wire."})
+        description = {"Section 3.1 in one command: the same secret sent over plain TCP and over TLS 1.3 on loopback.",
+                "Both exchanges are captured, and the verdict shows where the secret can be read on the wire.",
+                "Where capture is not possible (no root, no libpcap), it shows two real captures bundled with wirelab."})
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec

@@ -1,6 +1,7 @@
 package dev.wirelab.part1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,19 @@ class CommandsTest {
         assertThrows(IOException.class, () -> CertStore.readCertificate(tmp.resolve("none.pem")));
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, quiet)) {
             assertThrows(IOException.class, () -> InspectServer.start("127.0.0.1", server.port(), null, quiet));
+        }
+    }
+
+    @Test
+    void everyHelpLineIsAWholeSentenceAndPlaceholdersAreUpperCase() {
+        // ./lab part1 --help shows each command's first line alone: it must not stop mid-sentence.
+        picocli.CommandLine cl = dev.wirelab.common.Cli.commandLine(new Part1());
+        for (picocli.CommandLine sub : cl.getSubcommands().values()) {
+            for (String line : sub.getCommandSpec().usageMessage().description()) {
+                assertTrue(line.endsWith("."), sub.getCommandName() + ": \"" + line + "\"");
+            }
+            String usage = sub.getUsageMessage();
+            assertFalse(usage.matches("(?s).*<[a-z].*"), "one placeholder style (PORT, not <port>): " + usage);
         }
     }
 
