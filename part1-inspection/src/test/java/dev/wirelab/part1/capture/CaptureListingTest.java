@@ -33,14 +33,23 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class CaptureListingTest {
 
-    /** Hands its frames over on a thread of its own when started, like libpcap's poller. */
+    /**
+     * Hands its frames over on a thread of its own when started, like libpcap's poller; or, when
+     * {@code atOnce}, before start returns (frames that were already waiting in the kernel).
+     */
     static final class ScriptedSource implements FrameSource {
         final List<CapturedFrame> frames;
+        final boolean atOnce;
         Thread thread;
         volatile RuntimeException failure;
 
         ScriptedSource(List<CapturedFrame> frames) {
+            this(frames, false);
+        }
+
+        ScriptedSource(List<CapturedFrame> frames, boolean atOnce) {
             this.frames = frames;
+            this.atOnce = atOnce;
         }
 
         @Override
@@ -60,13 +69,17 @@ class CaptureListingTest {
 
         @Override
         public void start(Consumer<CapturedFrame> sink) {
-            thread = Thread.ofVirtual().start(() -> {
+            Runnable deliver = () -> {
                 try {
                     frames.forEach(sink);
                 } catch (RuntimeException e) {
                     failure = e;
                 }
-            });
+            };
+            if (atOnce) {
+                deliver.run();
+            }
+            thread = Thread.ofVirtual().start(atOnce ? () -> { } : deliver);
         }
 
         @Override
@@ -86,6 +99,7 @@ class CaptureListingTest {
         public long delivered() {
             return thread == null || thread.isAlive() ? 0 : frames.size();
         }
+
 
         @Override
         public void close() {
@@ -150,7 +164,9 @@ class CaptureListingTest {
         StringWriter out = new StringWriter();
         CaptureListing listing = new CaptureListing(new CaptureListing.Options(8, Duration.ofSeconds(20), null,
                 false, false, 8080, Duration.ofMillis(1)), new PrintWriter(out), new PrintWriter(err));
-        assertEquals(8, listing.listLive(new ScriptedSource(helloExchange()), "port 8080"));
+        // The frames are there before the listing starts to wait: however short the hint's delay,
+        // it must not be shown.
+        assertEquals(8, listing.listLive(new ScriptedSource(helloExchange(), true), "port 8080"));
         assertFalse(err.toString().contains("No packet"), err.toString());
         assertTrue(err.toString().endsWith("8 packets captured, 0 dropped by the kernel" + System.lineSeparator()),
                 err.toString());
