@@ -13,7 +13,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
@@ -132,6 +133,13 @@ public final class ResilientClient {
      */
     static final int MAX_SILENT_HELLOS = 3;
 
+    /**
+     * Replies read but not yet handled. Bounded: when the loop falls behind (a flood of replies, a
+     * trace written to a terminal that does not read), the reader stops reading and TCP's flow
+     * control holds the server back.
+     */
+    static final int EVENT_QUEUE_CAPACITY = 1024;
+
     private final Config cfg;
     private final ClientListener listener;
     private final RandomGenerator random;
@@ -184,7 +192,7 @@ public final class ResilientClient {
         final RetryPolicy policy = new RetryPolicy(cfg.maxAttempts(), cfg.jitter(),
                 cfg.minTimeout().isZero() ? Duration.ofMillis(1) : cfg.minTimeout(),
                 cfg.maxTimeout().compareTo(RECONNECT_WAIT_CAP) < 0 ? cfg.maxTimeout() : RECONNECT_WAIT_CAP, random);
-        final LinkedBlockingQueue<Connection.Event> events = new LinkedBlockingQueue<>();
+        final BlockingQueue<Connection.Event> events = new ArrayBlockingQueue<>(EVENT_QUEUE_CAPACITY);
         final String address = cfg.host() + ":" + cfg.port();
         final String sessionId = sessionId(cfg.clientId());
         long[] samples = new long[64];
@@ -298,7 +306,11 @@ public final class ResilientClient {
             for (SendWindow.Transmission tx : window.due()) {
                 long sentAt = System.nanoTime();
                 long timeout = policy.timeoutNanos(rtt.rtoNanos(), tx.number(), rtt.maxRtoNanos());
-                conn.send(FrameCodec.encode(Frame.data(tx.seq(), tx.payload())));
+                if (!conn.trySend(FrameCodec.encode(Frame.data(tx.seq(), tx.payload())))) {
+                    // The writer is a megabyte behind (the server reads slowly): the rest stays
+                    // due, and the connection says when it may go.
+                    break;
+                }
                 window.sent(tx.seq(), sentAt, sentAt + timeout);
                 listener.send(t(), tx, timeout);
             }
@@ -335,6 +347,9 @@ public final class ResilientClient {
                 case Connection.Closed c -> {
                     listener.connectionLost(t(), c.why());
                     drop(Cause.CONNECTION_LOST, c.why(), true);
+                }
+                case Connection.Writable w -> {
+                    // nothing to do: the next step sends what is due
                 }
             }
         }
@@ -417,7 +432,7 @@ public final class ResilientClient {
             Connection c = new Connection(socket, ++epoch, cfg.maxPayload(), events);
             c.start();
             long sentAt = System.nanoTime();
-            c.send(FrameCodec.encode(Frame.hello(sessionId)));
+            c.trySend(FrameCodec.encode(Frame.hello(sessionId)));
             listener.helloSent(t(), sessionId);
             long deadline = sentAt + rtt.rtoNanos();
             while (true) {
@@ -461,6 +476,9 @@ public final class ResilientClient {
                     case Connection.Closed cl -> {
                         c.close();
                         throw new ConnectFailed(cl.why() + " during HELLO", true);
+                    }
+                    case Connection.Writable w -> {
+                        // only DATA can be refused
                     }
                 }
             }
