@@ -36,5 +36,11 @@ public interface ClientListener {
 
     default void connectionLost(long t, String detail) { }
 
+    /**
+     * The client waits {@code waitNanos} before it connects again, because the last
+     * {@code lostInARow} connections were all lost before a single ACK was accepted on them.
+     */
+    default void reconnectDelay(long t, long waitNanos, int lostInARow) { }
+
     default void gaveUp(long t, SendWindow.Failure.GaveUp gaveUp) { }
 }

@@ -205,6 +205,12 @@ public final class ResilientClient {
         long corruptReplies;
         long timeouts;
         long connectionsLost;
+        /** An ACK was accepted on the current connection. */
+        boolean progressOnConnection;
+        /** Connections in a row that were lost before a single ACK was accepted on them. */
+        int lostWithoutProgress;
+        /** How long to wait before the next connect, set when a connection is lost. */
+        long reconnectWait;
 
         Run(List<byte[]> payloads) {
             this.window = new SendWindow(payloads, 1, cfg.window(), cfg.maxAttempts());
@@ -217,6 +223,11 @@ public final class ResilientClient {
             try {
                 while (!window.isFinished()) {
                     if (conn == null) {
+                        if (reconnectWait > 0) {
+                            listener.reconnectDelay(t(), reconnectWait, lostWithoutProgress);
+                            sleepNanos(reconnectWait);
+                            reconnectWait = 0;
+                        }
                         try {
                             listener.connecting(t(), address, hardFailures + silentHellos + answeredFailures + 1);
                             conn = open();
@@ -361,6 +372,7 @@ public final class ResilientClient {
                     switch (window.onAck(f.seq(), f.payload(), now)) {
                         case SendWindow.AckOutcome.Accepted a when a.late() -> listener.lateAck(t(), a.seq(), a.transmissions());
                         case SendWindow.AckOutcome.Accepted a -> {
+                            progressOnConnection = true;
                             if (a.rttNanos() >= 0) {
                                 rtt.sample(a.rttNanos());
                                 addSample(a.rttNanos());
@@ -411,6 +423,12 @@ public final class ResilientClient {
             conn.close();
             conn = null;
             connectionsLost++;
+            // One lost connection is a fault to repair at once. A server that breaks every
+            // connection before answering a single DATA (one that resets right after HELLO) would
+            // otherwise be reconnected to as fast as the loop runs: from the second such loss in a
+            // row, back off, starting from a few round trips and doubling up to a second.
+            lostWithoutProgress = progressOnConnection ? 0 : lostWithoutProgress + 1;
+            reconnectWait = policy.backoffNanos(lostWithoutProgress - 1, answeredBackoffBase());
             for (SendWindow.Failure f : failures) {
                 if (f instanceof SendWindow.Failure.GaveUp g) {
                     listener.gaveUp(t(), g);
@@ -456,6 +474,7 @@ public final class ResilientClient {
                         // the summary are those of DATA messages.
                         rtt.sample(sample);
                         listener.connected(t(), sessionId, sample);
+                        progressOnConnection = false;
                         return c;
                     }
                     case Connection.Received r when r.frame().type() == FrameType.ERROR && r.frame().seq() == 0 -> {

@@ -100,6 +100,12 @@ public final class TracePrinter implements ClientListener {
     }
 
     @Override
+    public void reconnectDelay(long t, long waitNanos, int lostInARow) {
+        line(t, "   ", "wait", Summary.millis(waitNanos) + " before connecting again: " + lostInARow
+                + (lostInARow == 1 ? " connection" : " connections in a row") + " lost before any ACK");
+    }
+
+    @Override
     public void gaveUp(long t, SendWindow.Failure.GaveUp g) {
         line(t, "!! ", "give up", "DATA " + g.seq() + " after " + g.failedAttempts() + " failed attempts, last: " + g.problem());
     }

@@ -257,6 +257,41 @@ class ResilientClientTest {
     }
 
     @Test
+    void aServerThatResetsEveryConnectionAfterHelloIsReconnectedToWithGrowingWaits() throws IOException {
+        // Every DATA is answered with a reset: each connection is lost before any ACK. Without
+        // backoff the client reconnected as fast as the loop ran (749 times in 0.63 s).
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Reset())) {
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("Test1"), trace);
+            assertEquals(1, s.failed().size(), trace.toString());
+            assertEquals(5, s.connectionsLost(), "one per allowed attempt\n" + trace);
+            List<Double> waits = trace.toString().lines().filter(l -> l.contains("   wait       ")).map(l -> {
+                Matcher m = Pattern.compile("wait +([0-9.]+) ms before connecting again: (\\d+) connections in a row").matcher(l);
+                assertTrue(m.find(), l);
+                return Double.parseDouble(m.group(1));
+            }).toList();
+            // The first loss is repaired at once; the 2nd, 3rd and 4th in a row wait; after the
+            // 5th the message is given up and nothing is left to send.
+            assertEquals(3, waits.size(), trace.toString());
+            assertTrue(waits.stream().allMatch(w -> w > 0), waits.toString());
+            assertTrue(trace.toString().contains("4 connections in a row lost before any ACK"), trace.toString());
+        }
+    }
+
+    @Test
+    void aConnectionThatDeliveredSomethingIsReconnectedToAtOnce() throws IOException {
+        // Every third DATA is answered with a reset, the others with an ACK: each lost connection
+        // had made progress, so no wait.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n % 3 == 0 ? new Action.Reset() : ScriptedServer.ACK)) {
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("a", "b", "c", "d", "e", "f"), trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertTrue(s.connectionsLost() >= 2, trace.toString());
+            assertFalse(trace.toString().contains("   wait       "), trace.toString());
+        }
+    }
+
+    @Test
     void anUndeliverableMessageIsGivenUpAfterMaxAttemptsAndNamed() throws IOException {
         Function<Frame, Boolean> poison = f -> f.payloadText().equals("Test2");
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> poison.apply(f) ? new Action.Error("Packet Loss") : ScriptedServer.ACK)) {
