@@ -32,6 +32,8 @@ public final class ClientCommand implements Callable<Integer> {
     static final int MAX_WINDOW = 4096;
     /** Ten minutes: far beyond any useful timer, and far from overflowing nanoseconds. */
     static final long MAX_TIMEOUT_MS = 600_000;
+    /** A day: longer is surely a typo, and far from overflowing nanoseconds. */
+    static final long MAX_DEADLINE_SECONDS = 86_400;
 
     /**
      * Most memory one run's messages may take: all of them are held until acknowledged, so
@@ -83,6 +85,14 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Messages in flight at once; 1 = stop-and-wait (default: ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--give-up-after", paramLabel = "N", defaultValue = "" + ResilientClient.DEFAULT_GIVE_UP_AFTER,
+            description = "Give up the rest of the run after N messages in a row failed; 0 = never (default: ${DEFAULT-VALUE}).")
+    int giveUpAfter;
+
+    @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Give up whatever is not delivered SECONDS after the start; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    double deadlineSeconds;
+
     @Option(names = "--trace", description = "Print one line per event: the exchange as a ladder diagram (on stderr with --json).")
     boolean trace;
 
@@ -92,14 +102,14 @@ public final class ClientCommand implements Callable<Integer> {
     InputStream stdin = System.in;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         validate();
         List<byte[]> payloads = payloads();
         ResilientClient.Config cfg = config();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // With --json, stdout carries the JSON object and nothing else, so a program can parse it.
-        ClientListener listener = trace ? new TracePrinter(json ? err : out) : new ConnectNotes(err);
+        ClientListener listener = trace ? new TracePrinter(json ? err : out) : new ProgressNotes(err, payloads.size());
         Summary summary = new ResilientClient(cfg, listener).send(payloads);
         out.print(json ? summary.json() + System.lineSeparator() : summary.text());
         out.flush();
@@ -110,35 +120,41 @@ public final class ClientCommand implements Callable<Integer> {
         ResilientClient.Config cfg = ResilientClient.Config.to(host, port)
                 .withTimeouts(Duration.ofMillis(timeoutMs), Duration.ofMillis(minTimeoutMs), Duration.ofMillis(maxTimeoutMs))
                 .withMaxAttempts(maxAttempts)
-                .withWindow(window);
+                .withWindow(window)
+                .withGiveUpAfter(giveUpAfter)
+                .withDeadline(Duration.ofNanos((long) (deadlineSeconds * 1e9)));
         return clientId == null ? cfg : cfg.withClientId(clientId);
     }
 
-    /** Without --trace, a line on stderr for each retried connect, so a slow start does not look like a hang. */
-    private record ConnectNotes(PrintWriter err) implements ClientListener {
-        @Override
-        public void connectFailed(long t, String why, long retryInNanos) {
-            if (retryInNanos > 0) {
-                err.println("note: " + why + "; connecting again in " + Summary.millis(retryInNanos));
-                err.flush();
-            }
-        }
-    }
+    /** Most messages {@link #report} names one by one. */
+    static final int MAX_NAMED = 20;
 
-    /** Names every message that was not delivered on stderr; the exit code. */
+    /**
+     * Names every message that was not delivered on stderr, after one line that says how many and,
+     * when the run stopped early, why; messages never sent are one line. Returns the exit code.
+     */
     static int report(Summary summary, PrintWriter err) {
         if (summary.allDelivered()) {
             return Cli.OK;
         }
-        err.println("error: " + summary.failed().size() + " of " + summary.messages() + " messages not delivered:");
-        int shown = 0;
-        for (SendWindow.Failed f : summary.failed()) {
-            if (shown++ == 20) {
-                err.println("  ... and " + (summary.failed().size() - 20) + " more");
+        err.println("error: " + summary.failed().size() + " of " + summary.messages() + " messages not delivered"
+                + (summary.stoppedEarly().isEmpty() ? ":" : "; gave up the run: " + summary.stoppedEarly()));
+        List<SendWindow.Failed> tried = summary.failed().stream().filter(f -> f.transmissions() > 0).toList();
+        List<SendWindow.Failed> unsent = summary.failed().stream().filter(f -> f.transmissions() == 0).toList();
+        for (int i = 0; i < tried.size(); i++) {
+            if (i == MAX_NAMED) {
+                err.println("  ... and " + (tried.size() - MAX_NAMED) + " more");
                 break;
             }
+            SendWindow.Failed f = tried.get(i);
             err.println("  seq " + f.seq() + " " + TracePrinter.preview(f.payload()) + " after " + f.transmissions()
                     + " transmission" + (f.transmissions() == 1 ? "" : "s") + ": " + f.problem());
+        }
+        if (!unsent.isEmpty()) {
+            long first = unsent.get(0).seq();
+            long last = unsent.get(unsent.size() - 1).seq();
+            err.println("  " + (unsent.size() == 1 ? "seq " + first + " " + TracePrinter.preview(unsent.get(0).payload())
+                    : "seq " + first + ".." + last + " (" + unsent.size() + " messages)") + " never sent");
         }
         err.flush();
         return Cli.FAILED;
@@ -157,6 +173,12 @@ public final class ClientCommand implements Callable<Integer> {
         }
         if (maxAttempts < 1 || maxAttempts > 1000) {
             throw new UserError("--max-attempts must be 1..1000, got " + maxAttempts, Cli.USAGE);
+        }
+        if (giveUpAfter < 0 || giveUpAfter > MAX_MESSAGES) {
+            throw new UserError("--give-up-after must be 0.." + MAX_MESSAGES + ", got " + giveUpAfter, Cli.USAGE);
+        }
+        if (!(deadlineSeconds >= 0 && deadlineSeconds <= MAX_DEADLINE_SECONDS)) { // also NaN
+            throw new UserError("--deadline must be 0.." + MAX_DEADLINE_SECONDS + " seconds, got " + deadlineSeconds, Cli.USAGE);
         }
         if (window < 1 || window > MAX_WINDOW) {
             throw new UserError("--window must be 1.." + MAX_WINDOW + ", got " + window, Cli.USAGE);

@@ -67,7 +67,8 @@ public final class Experiment {
             Check c = check(got, payloads, summary.sessionId());
             return new Result(faults, window, summary, server.stats(), c.deliveredIntact(), c.deliveredTwice(), c.wrong());
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start the echo server: " + e.getMessage(), e);
+            // The server is ours and listening: neither it nor the client's start can fail but for a broken machine.
+            throw new UncheckedIOException("experiment run failed: " + e.getMessage(), e);
         }
     }
 

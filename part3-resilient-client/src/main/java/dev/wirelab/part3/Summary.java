@@ -12,13 +12,16 @@ import java.util.Map;
  *
  * @param sessionId   the id the client said HELLO with: its client id, '#', and a random suffix
  * @param rttP50Nanos -1 when no RTT sample was taken
+ * @param stoppedEarly why the run was given up before every message was tried to the end, e.g.
+ *                     "3 messages in a row failed"; empty when it was not
  */
 public record Summary(String sessionId, int messages, int delivered, List<SendWindow.Failed> failed, long transmissions,
                       Map<Cause, Long> retransmissions, int reconnects, long staleAcks, long errorReplies,
                       long corruptReplies, long timeouts, long connectionsLost, int rttSamples, long rttP50Nanos,
-                      long rttP99Nanos, long finalRtoNanos, long elapsedNanos, long deliveredBytes) {
+                      long rttP99Nanos, long finalRtoNanos, long elapsedNanos, long deliveredBytes, String stoppedEarly) {
 
     public Summary {
+        java.util.Objects.requireNonNull(stoppedEarly, "stoppedEarly");
         failed = List.copyOf(failed);
         retransmissions = new EnumMap<>(retransmissions);
     }
@@ -51,7 +54,10 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
         row(b, "session", Bytes.escape(sessionId.getBytes(StandardCharsets.UTF_8)));
         row(b, "messages", String.valueOf(messages));
         row(b, "delivered", String.valueOf(delivered));
-        row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedSeqs() + ")");
+        row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedRanges() + ")");
+        if (!stoppedEarly.isEmpty()) {
+            row(b, "stopped early", stoppedEarly);
+        }
         row(b, "transmissions", transmissions + (delivered == 0 ? " (nothing delivered)"
                 : String.format(Locale.ROOT, " (%.3f per delivered message)", transmissionsPerMessage())));
         StringBuilder causes = new StringBuilder();
@@ -77,6 +83,7 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
         field(b, "delivered", delivered);
         field(b, "failed", failed.size());
         b.append("\"failed_seqs\":[").append(failedSeqs()).append("],");
+        b.append("\"stopped_early\":").append(stoppedEarly.isEmpty() ? "null" : jsonString(stoppedEarly)).append(',');
         field(b, "transmissions", transmissions);
         field(b, "retransmissions", retransmissionsTotal());
         b.append("\"retransmissions_by_cause\":{");
@@ -100,6 +107,23 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
         b.append("\"goodput_msgs_per_s\":").append(num(goodputMessagesPerSecond())).append(',');
         b.append("\"goodput_bytes_per_s\":").append(num(goodputBytesPerSecond()));
         return b.append('}').toString();
+    }
+
+    /** "1..3, 5, 7..100": ten thousand failed messages stay one short line. */
+    String failedRanges() {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < failed.size(); ) {
+            int j = i;
+            while (j + 1 < failed.size() && failed.get(j + 1).seq() == failed.get(j).seq() + 1) {
+                j++;
+            }
+            s.append(s.isEmpty() ? "" : ", ").append(failed.get(i).seq());
+            if (j > i) {
+                s.append(j == i + 1 ? ", " : "..").append(failed.get(j).seq());
+            }
+            i = j + 1;
+        }
+        return s.toString();
     }
 
     private String failedSeqs() {

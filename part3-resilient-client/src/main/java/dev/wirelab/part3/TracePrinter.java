@@ -110,6 +110,12 @@ public final class TracePrinter implements ClientListener {
         line(t, "!! ", "give up", "DATA " + g.seq() + " after " + g.failedAttempts() + " failed attempts, last: " + g.problem());
     }
 
+    @Override
+    public void stopped(long t, String reason, int unfinished) {
+        line(t, "!! ", "stop", reason + " -> give up the run, " + unfinished + " message" + (unfinished == 1 ? "" : "s")
+                + " not delivered with it");
+    }
+
     private void line(long t, String arrow, String event, String detail) {
         out.println(String.format(Locale.ROOT, "%10.3f ms  %s %-10s %s", t / 1e6, arrow, event, detail));
         out.flush();
