@@ -1,8 +1,6 @@
 package dev.wirelab.part3;
 
-import dev.wirelab.common.Cli;
 import dev.wirelab.common.FrameCodec;
-import dev.wirelab.common.UserError;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,9 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code part3 client}: sends messages reliably and reports what it took. */
@@ -46,10 +46,10 @@ public final class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--message", paramLabel = "TEXT", description = "A message to send; repeat for more.")
@@ -62,7 +62,7 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Size of each generated message (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--client-id", paramLabel = "ID", description = "Client id; HELLO says ID#<8 random hex digits>, new for every run (default: random).")
+    @Option(names = "--client-id", paramLabel = "ID", description = "Client id; HELLO says ID#XXXXXXXX, with 8 random hex digits new for every run (default: random).")
     String clientId;
 
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000",
@@ -135,7 +135,7 @@ public final class ClientCommand implements Callable<Integer> {
      */
     static int report(Summary summary, PrintWriter err) {
         if (summary.allDelivered()) {
-            return Cli.OK;
+            return CommandLine.ExitCode.OK;
         }
         err.println("error: " + summary.failed().size() + " of " + summary.messages() + " messages not delivered"
                 + (summary.stoppedEarly().isEmpty() ? ":" : "; gave up the run: " + summary.stoppedEarly()));
@@ -157,56 +157,56 @@ public final class ClientCommand implements Callable<Integer> {
                     : "seq " + first + ".." + last + " (" + unsent.size() + " messages)") + " never sent");
         }
         err.flush();
-        return Cli.FAILED;
+        return CommandLine.ExitCode.SOFTWARE;
     }
 
     private void validate() {
         if (port < 1 || port > 65535) {
-            throw new UserError("--port must be 1..65535, got " + port, Cli.USAGE);
+            throw usage("--port must be 1..65535, got " + port);
         }
         if (timeoutMs > MAX_TIMEOUT_MS || minTimeoutMs > MAX_TIMEOUT_MS || maxTimeoutMs > MAX_TIMEOUT_MS) {
-            throw new UserError("--timeout, --min-timeout and --max-timeout must be at most " + MAX_TIMEOUT_MS + " ms", Cli.USAGE);
+            throw usage("--timeout, --min-timeout and --max-timeout must be at most " + MAX_TIMEOUT_MS + " ms");
         }
         if (timeoutMs < 1 || minTimeoutMs < 0 || maxTimeoutMs < minTimeoutMs || maxTimeoutMs < timeoutMs) {
-            throw new UserError("timeouts must satisfy --timeout >= 1, --min-timeout >= 0, --max-timeout >= both (got "
-                    + timeoutMs + ", " + minTimeoutMs + ", " + maxTimeoutMs + ")", Cli.USAGE);
+            throw usage("timeouts must satisfy --timeout >= 1, --min-timeout >= 0, --max-timeout >= both (got "
+                    + timeoutMs + ", " + minTimeoutMs + ", " + maxTimeoutMs + ")");
         }
         if (maxAttempts < 1 || maxAttempts > 1000) {
-            throw new UserError("--max-attempts must be 1..1000, got " + maxAttempts, Cli.USAGE);
+            throw usage("--max-attempts must be 1..1000, got " + maxAttempts);
         }
         if (giveUpAfter < 0 || giveUpAfter > MAX_MESSAGES) {
-            throw new UserError("--give-up-after must be 0.." + MAX_MESSAGES + ", got " + giveUpAfter, Cli.USAGE);
+            throw usage("--give-up-after must be 0.." + MAX_MESSAGES + ", got " + giveUpAfter);
         }
         if (!(deadlineSeconds >= 0 && deadlineSeconds <= MAX_DEADLINE_SECONDS)) { // also NaN
-            throw new UserError("--deadline must be 0.." + MAX_DEADLINE_SECONDS + " seconds, got " + deadlineSeconds, Cli.USAGE);
+            throw usage("--deadline must be 0.." + MAX_DEADLINE_SECONDS + " seconds, got " + deadlineSeconds);
         }
         if (window < 1 || window > MAX_WINDOW) {
-            throw new UserError("--window must be 1.." + MAX_WINDOW + ", got " + window, Cli.USAGE);
+            throw usage("--window must be 1.." + MAX_WINDOW + ", got " + window);
         }
         if (clientId != null && (clientId.isEmpty()
                 || clientId.getBytes(StandardCharsets.UTF_8).length > FrameCodec.MAX_CLIENT_ID_BYTES)) {
-            throw new UserError("--client-id must be 1.." + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes of UTF-8", Cli.USAGE);
+            throw usage("--client-id must be 1.." + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes of UTF-8");
         }
         if (count != null && (count < 1 || count > MAX_MESSAGES)) {
-            throw new UserError("--count must be 1.." + MAX_MESSAGES + ", got " + count, Cli.USAGE);
+            throw usage("--count must be 1.." + MAX_MESSAGES + ", got " + count);
         }
         if (size < 1 || size > FrameCodec.DEFAULT_MAX_PAYLOAD) {
-            throw new UserError("--size must be 1.." + FrameCodec.DEFAULT_MAX_PAYLOAD + ", got " + size, Cli.USAGE);
+            throw usage("--size must be 1.." + FrameCodec.DEFAULT_MAX_PAYLOAD + ", got " + size);
         }
         if (count != null && messages.isEmpty()) {
-            checkTotal("--count " + count + " x --size " + size, count, (long) count * size);
+            checkTotal(spec.commandLine(), "--count " + count + " x --size " + size, count, (long) count * size);
         }
     }
 
     /** Usage error when {@code n} messages of {@code bytes} in all would take more than {@link #MAX_TOTAL_BYTES}. */
-    static void checkTotal(String what, long n, long bytes) {
+    static void checkTotal(CommandLine cl, String what, long n, long bytes) {
         if (bytes + n * PER_MESSAGE_BYTES > MAX_TOTAL_BYTES) {
-            throw new UserError(what + " is too much to hold at once (at most " + (MAX_TOTAL_BYTES >> 20)
-                    + " MiB, counting " + PER_MESSAGE_BYTES + " bytes per message); send fewer or smaller messages", Cli.USAGE);
+            throw new ParameterException(cl, what + " is too much to hold at once (at most " + (MAX_TOTAL_BYTES >> 20)
+                    + " MiB, counting " + PER_MESSAGE_BYTES + " bytes per message); send fewer or smaller messages");
         }
     }
 
-    private List<byte[]> payloads() {
+    private List<byte[]> payloads() throws IOException {
         List<byte[]> out = new ArrayList<>();
         long total = 0;
         if (!messages.isEmpty()) {
@@ -215,7 +215,7 @@ public final class ClientCommand implements Callable<Integer> {
                 total += b.length;
                 out.add(b);
             }
-            checkTotal(out.size() + " messages", out.size(), total);
+            checkTotal(spec.commandLine(), out.size() + " messages", out.size(), total);
             return out;
         }
         if (count != null) {
@@ -232,8 +232,8 @@ public final class ClientCommand implements Callable<Integer> {
                     line.write(c);
                     pending = true;
                     if (line.size() > FrameCodec.DEFAULT_MAX_PAYLOAD + 1) { // + 1: a CR before the LF
-                        throw new UserError("line " + (out.size() + 1) + " of stdin is longer than the "
-                                + FrameCodec.DEFAULT_MAX_PAYLOAD + " bytes a frame may carry", Cli.USAGE);
+                        throw usage("line " + (out.size() + 1) + " of stdin is longer than the "
+                                + FrameCodec.DEFAULT_MAX_PAYLOAD + " bytes a frame may carry");
                     }
                     continue;
                 }
@@ -244,29 +244,33 @@ public final class ClientCommand implements Callable<Integer> {
                 line.reset();
                 pending = false;
                 if (out.size() == MAX_MESSAGES) {
-                    throw new UserError("more than " + MAX_MESSAGES + " lines on stdin");
+                    throw usage("more than " + MAX_MESSAGES + " lines on stdin");
                 }
                 checked(b, out.size() + 1);
                 total += b.length;
-                checkTotal("stdin", out.size() + 1, total);
+                checkTotal(spec.commandLine(), "stdin", out.size() + 1, total);
                 out.add(b);
                 if (c < 0) {
                     break;
                 }
             }
         } catch (IOException e) {
-            throw new UserError("cannot read stdin: " + e.getMessage());
+            throw new IOException("cannot read stdin: " + e.getMessage(), e);
         }
         if (out.isEmpty()) {
-            throw new UserError("nothing to send: give --message TEXT, --count N, or lines on stdin", Cli.USAGE);
+            throw usage("nothing to send: give --message TEXT, --count N, or lines on stdin");
         }
         return out;
     }
 
-    private static byte[] checked(byte[] payload, int n) {
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private byte[] checked(byte[] payload, int n) {
         if (payload.length > FrameCodec.DEFAULT_MAX_PAYLOAD) {
-            throw new UserError("message " + n + " is " + payload.length + " bytes, more than the "
-                    + FrameCodec.DEFAULT_MAX_PAYLOAD + " a frame may carry", Cli.USAGE);
+            throw usage("message " + n + " is " + payload.length + " bytes, more than the "
+                    + FrameCodec.DEFAULT_MAX_PAYLOAD + " a frame may carry");
         }
         return payload;
     }

@@ -2,6 +2,7 @@ package dev.wirelab.part3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,7 +38,7 @@ class CommandsTest {
     private static Run run(Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(command);
+        CommandLine cl = Part3.configure(Cli.commandLine(command));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute(args);
@@ -145,7 +146,7 @@ class CommandsTest {
                 new ByteArrayInputStream(new byte[1 << 20]));
         Run r = run(cmd, "--port", "1", "--host", "127.0.0.1");
         assertEquals(2, r.exit(), r.err());
-        assertEquals("error: line 2 of stdin is longer than the 65536 bytes a frame may carry", r.err().strip());
+        assertEquals("error: line 2 of stdin is longer than the 65536 bytes a frame may carry (see: client --help)", r.err().strip());
     }
 
     @Test
@@ -208,7 +209,7 @@ class CommandsTest {
     void badArgumentsAreAUsageErrorOnOneLine() {
         Run r = part3("client", "--window", "0", "--message", "x");
         assertEquals(2, r.exit());
-        assertEquals("error: --window must be 1..4096, got 0", r.err().strip());
+        assertEquals("error: --window must be 1..4096, got 0 (see: part3 client --help)", r.err().strip());
         Run size = part3("client", "--count", "3", "--size", "70000");
         assertEquals(2, size.exit());
         assertEquals(1, size.err().strip().lines().count(), size.err());
@@ -221,10 +222,11 @@ class CommandsTest {
         }
         Run overflow = part3("client", "--message", "x", "--timeout", "9223372036854775807", "--max-timeout", "9223372036854775807");
         assertEquals(2, overflow.exit(), overflow.err());
-        assertEquals("error: --timeout, --min-timeout and --max-timeout must be at most 600000 ms", overflow.err().strip());
+        assertEquals("error: --timeout, --min-timeout and --max-timeout must be at most 600000 ms (see: part3 client --help)",
+                overflow.err().strip());
         Run nan = part3("experiment", "--delay", "NaN");
         assertEquals(2, nan.exit(), nan.out() + nan.err());
-        assertEquals("error: --delay must be 0..10 seconds, got NaN", nan.err().strip());
+        assertEquals("error: --delay must be 0..10 seconds, got NaN (see: part3 experiment --help)", nan.err().strip());
         Run loss = part3("experiment", "--loss", "1.5");
         assertEquals(2, loss.exit());
         assertTrue(loss.err().startsWith("error: --loss values"), loss.err());
@@ -233,13 +235,37 @@ class CommandsTest {
     @Test
     void experimentPrintsProgressATableAndDrawsAPng(@TempDir Path dir) throws IOException {
         Path png = dir.resolve("sweep.png");
-        Run r = part3("experiment", "--loss", "0,0.3", "--window", "1,4", "--count", "40", "--chart", png.toString());
+        Run r = part3("experiment", "--loss", "0,0.3", "--window", "1,4", "--count", "40", "--delay", "0", "--repeat", "2",
+                "--warmup", "200", "--loss-mode", "Replace", "--chart", png.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("[4/4] loss 0.30, corrupt 0.00, window 4: 40/40 delivered"), r.out());
-        assertTrue(r.out().contains("| loss | corrupt | delay | window |"), r.out());
-        assertEquals(4, r.out().lines().filter(l -> l.matches("\\| 0\\.[03]0 \\| 0\\.00 \\| 0 ms \\| [14] \\| 40/40 \\| yes \\|.*")).count(), r.out());
+        assertTrue(r.out().startsWith("warm-up: 2 unmeasured runs of 200 messages in "), r.out());
+        assertTrue(r.out().contains("[8/8] loss "), r.out());
+        assertTrue(r.out().contains("| loss | corrupt | delay | window | runs |"), r.out());
+        assertEquals(4, r.out().lines().filter(l -> l.matches("\\| 0\\.[03]0 \\| 0\\.00 \\| 0 ms \\| [14] \\| 2 \\| 80/80 \\| yes \\|.*")).count(),
+                r.out());
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head, "a PNG file");
+    }
+
+    @Test
+    void theLossModeIsAnEnumParsedByPicocliInAnyCase() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        Part3.configure(Cli.commandLine(cmd)).parseArgs("--loss-mode", "drop");
+        assertEquals(dev.wirelab.part2.LossMode.DROP, cmd.lossMode);
+        Run bad = part3("experiment", "--loss-mode", "lost");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("error: Invalid value for option '--loss-mode': expected one of [REPLACE, DROP]"), bad.err());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
+
+    @Test
+    void helpUsesOnePlaceholderStyle() {
+        for (String command : List.of("client", "experiment", "demo")) {
+            Run help = part3(command, "--help");
+            assertEquals(0, help.exit());
+            assertFalse(help.out().contains("<"), "no <placeholder> in " + command + " --help:\n" + help.out());
+        }
+        assertTrue(part3("client", "--help").out().contains("--port=PORT"));
     }
 
     @Test
