@@ -195,8 +195,7 @@ public final class ResilientClient {
      * Sends the messages with sequence numbers 1..n and returns when each is delivered or given up.
      * The run is bounded: each message by {@link Config#maxAttempts}, the run by
      * {@link Config#giveUpAfter} failed messages in a row and by {@link Config#deadline}.
-     */
-    /**
+     *
      * @throws ConnectException     nothing listens at the address when the run starts (a server
      *                              that goes away later is retried with backoff instead)
      * @throws UnknownHostException the host name does not resolve
