@@ -592,7 +592,10 @@ public final class ResilientClient {
                         c.close();
                         long waited = rtt.rtoNanos();
                         rtt.backoff();
-                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited), Failing.SILENT);
+                        // Before any valid frame, the likely cause is the wrong server (part 1's
+                        // never answers), and the student should hear it at the first silence.
+                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited)
+                                + (spoke ? "" : " (is it a wire format v1 server?)"), Failing.SILENT);
                     }
                     continue;
                 }
@@ -608,6 +611,11 @@ public final class ResilientClient {
                 }
                 if (ev instanceof Connection.Broken b && !spoke && b.framesBefore() == 0 && !startsLikeDamagedFrame(b.firstBytes())) {
                     c.close();
+                    String tls = tlsRecord(b.firstBytes());
+                    if (tls != null) {
+                        throw new ProtocolException("the server at " + address + " speaks TLS: it answered HELLO with " + tls
+                                + "; part 3 speaks plain wire format v1 (use a server such as ./lab part2 echo-server)");
+                    }
                     throw new ProtocolException("the server at " + address + " does not speak wire format v1: it answered HELLO with \""
                             + dev.wirelab.common.Bytes.escape(b.firstBytes()) + "\"" + (b.firstBytes().length == Connection.FIRST_BYTES ? "..." : "")
                             + " (part 3 needs a wire format v1 server such as ./lab part2 echo-server)");
@@ -709,6 +717,22 @@ public final class ResilientClient {
             wrong += ok ? 0 : 1;
         }
         return wrong <= 1;
+    }
+
+    /**
+     * What a TLS server's first bytes are, or null if they are no TLS record header: content type
+     * 20..24, then version 3.x (every SSL 3 / TLS version so far). A TLS server that gets
+     * anything but a ClientHello answers with an alert.
+     */
+    static String tlsRecord(byte[] first) {
+        if (first.length < 3 || first[1] != 3 || (first[2] & 0xff) > 4) {
+            return null;
+        }
+        return switch (first[0]) {
+            case 21 -> "a TLS alert";
+            case 20, 22, 23, 24 -> "a TLS record";
+            default -> null;
+        };
     }
 
     /** Longest ERROR reason shown, in bytes: it is the server's text and may be anything. */

@@ -26,6 +26,9 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -388,6 +391,9 @@ class ResilientClientTest {
                     + " accepted the connection but never answered HELLO (3 tries over "), e.getMessage());
             assertEquals(ResilientClient.MAX_SILENT_HELLOS,
                     trace.toString().lines().filter(l -> l.contains("no connect no reply to HELLO")).count(), trace.toString());
+            // The likely cause is named at the first silence, not only when the client gives up.
+            assertTrue(trace.toString().lines().filter(l -> l.contains("no connect")).findFirst().orElseThrow()
+                    .contains("(is it a wire format v1 server?)"), trace.toString());
         }
     }
 
@@ -408,6 +414,30 @@ class ResilientClientTest {
             assertEquals("the server at 127.0.0.1:" + text.getLocalPort() + " does not speak wire format v1: it answered HELLO with"
                     + " \"Packet Loss\\n\" (part 3 needs a wire format v1 server such as ./lab part2 echo-server)", e.getMessage());
         }
+    }
+
+    @Test
+    void aTlsServerIsNamedAtItsFirstRecordWithoutWaitingForTimeouts() throws Exception {
+        // The JDK's own TLS server: given HELLO instead of a ClientHello, it answers with an alert
+        // before it would ever need a certificate (part 1's server with --tls does the same).
+        SSLServerSocketFactory factory = SSLContext.getDefault().getServerSocketFactory();
+        try (ServerSocket tls = factory.createServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (SSLSocket s = (SSLSocket) tls.accept()) {
+                    s.startHandshake();
+                } catch (IOException expected) {
+                    // the handshake fails: HELLO is no ClientHello
+                }
+            });
+            // An initial timeout far beyond the test's: only the first bytes can end this run.
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", tls.getLocalPort())
+                    .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(60));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> new ResilientClient(cfg, ClientListener.NONE).send(texts("x")));
+            assertEquals("the server at 127.0.0.1:" + tls.getLocalPort() + " speaks TLS: it answered HELLO with a TLS alert;"
+                    + " part 3 speaks plain wire format v1 (use a server such as ./lab part2 echo-server)", e.getMessage());
+        }
+        assertEquals("a TLS record", ResilientClient.tlsRecord(new byte[] {0x16, 0x03, 0x01, 0x00}));
+        assertEquals(null, ResilientClient.tlsRecord("HTTP/1.1".getBytes(UTF_8)));
     }
 
     @Test
