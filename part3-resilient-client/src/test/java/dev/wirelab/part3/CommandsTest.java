@@ -3,9 +3,10 @@ package dev.wirelab.part3;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wirelab.common.Cli;
 import dev.wirelab.part2.Delivery;
 import dev.wirelab.part2.EchoServer;
@@ -22,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +32,8 @@ import picocli.CommandLine;
 /** The picocli commands as a user runs them, output captured. */
 @Timeout(60)
 class CommandsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     record Run(int exit, String out, String err) { }
 
@@ -101,15 +103,20 @@ class CommandsTest {
                     "--count", "50", "--size", "20", "--window", "4", "--json", "--client-id", "say \"hi\"\t");
             assertEquals(0, r.exit(), r.err());
             assertEquals(1, r.out().lines().count(), r.out());
-            Map<?, ?> json = assertInstanceOf(Map.class, Json.parse(r.out()), r.out());
-            assertEquals(50.0, json.get("delivered"));
-            assertEquals(0.0, json.get("failed"));
-            assertEquals(List.of(), json.get("failed_seqs"));
-            assertTrue((Double) json.get("retransmissions") > 0, r.out());
-            assertTrue((Double) json.get("reconnects") > 0, r.out());
-            assertTrue((Double) json.get("elapsed_ms") > 0, r.out());
-            assertTrue(((String) json.get("session_id")).matches("say \"hi\"\t#[0-9a-f]{8}"), r.out());
-            assertInstanceOf(Map.class, json.get("retransmissions_by_cause"));
+            JsonNode json = JSON.readTree(r.out());
+            assertTrue(json.isObject(), r.out());
+            assertEquals(50, json.get("delivered").intValue());
+            assertEquals(0, json.get("failed").intValue());
+            assertTrue(json.get("failed_seqs").isArray() && json.get("failed_seqs").isEmpty(), r.out());
+            assertTrue(json.get("stopped_early").isNull(), r.out());
+            assertTrue(json.get("retransmissions").longValue() > 0, r.out());
+            assertTrue(json.get("reconnects").intValue() > 0, r.out());
+            assertTrue(json.get("elapsed_ms").doubleValue() > 0, r.out());
+            assertTrue(json.get("session_id").textValue().matches("say \"hi\"\t#[0-9a-f]{8}"), r.out());
+            JsonNode byCause = json.get("retransmissions_by_cause");
+            assertEquals(json.get("retransmissions").longValue(), byCause.get("corrupt").longValue()
+                    + byCause.get("timeout").longValue() + byCause.get("fast_retransmit").longValue()
+                    + byCause.get("error_reply").longValue() + byCause.get("connection_lost").longValue(), r.out());
         }
     }
 
@@ -119,8 +126,7 @@ class CommandsTest {
             Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
                     "--count", "10", "--json", "--trace");
             assertEquals(0, r.exit(), r.err());
-            Map<?, ?> json = assertInstanceOf(Map.class, Json.parse(r.out()), r.out());
-            assertEquals(10.0, json.get("delivered"));
+            assertEquals(10, JSON.readTree(r.out()).get("delivered").intValue(), r.out());
             assertTrue(r.err().contains("--> DATA 10"), r.err());
         }
     }
