@@ -28,16 +28,16 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--loss", split = ",", paramLabel = "LIST", defaultValue = "0,0.1,0.2,0.3",
-            description = "Loss rates to try (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--loss", split = ",", paramLabel = "RATE", defaultValue = "0,0.1,0.2,0.3",
+            description = "Loss rates to try, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Double> losses;
 
     @Option(names = "--loss-mode", paramLabel = "MODE", defaultValue = "replace",
             description = "replace (ERROR \"Packet Loss\" reply) or drop (no reply: the timer must notice) (default: replace).")
     LossMode lossMode;
 
-    @Option(names = "--corrupt", split = ",", paramLabel = "LIST", defaultValue = "0",
-            description = "Corruption rates to try (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--corrupt", split = ",", paramLabel = "RATE", defaultValue = "0",
+            description = "Corruption rates to try, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Double> corrupts;
 
     @Option(names = "--delay", paramLabel = "SECONDS", defaultValue = "0.005",
@@ -45,8 +45,8 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + "set the time (default: ${DEFAULT-VALUE}).")
     double delaySeconds;
 
-    @Option(names = "--window", split = ",", paramLabel = "LIST", defaultValue = "1,8",
-            description = "Windows to try; 1 = stop-and-wait (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", split = ",", paramLabel = "N", defaultValue = "1,8",
+            description = "Windows to try, comma-separated; 1 = stop-and-wait (default: ${DEFAULT-VALUE}).")
     List<Integer> windows;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "" + Sweep.DEFAULT_COUNT,

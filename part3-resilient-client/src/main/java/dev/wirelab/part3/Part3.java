@@ -18,12 +18,12 @@ public final class Part3 implements Runnable {
     public static void main(String[] args) {
         // The experiment draws its chart into an image; there is no display to open.
         System.setProperty("java.awt.headless", "true");
-        System.exit(commandLine().execute(args));
+        System.exit(Cli.execute(commandLine(), args));
     }
 
     /**
-     * The part's command line: common's conventions (a failure is one line, an exception from a
-     * library class is exit 1, a usage error exit 2) and enum options such as
+     * The part's command line: common's conventions (a failure is one line; an IOException is
+     * exit 1, an IllegalArgumentException or a usage error exit 2) and enum options such as
      * {@code --loss-mode drop} parsed by picocli in any case.
      */
     public static CommandLine commandLine() {

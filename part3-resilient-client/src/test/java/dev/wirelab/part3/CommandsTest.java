@@ -265,6 +265,21 @@ class CommandsTest {
     }
 
     @Test
+    void theExperimentCommandsDefaultsAreTheSweepThatSweepTestChecks() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        CommandLine cl = Part3.configure(Cli.commandLine(cmd));
+        cl.parseArgs();
+        assertEquals(Sweep.defaults(), cmd.sweep());
+    }
+
+    @Test
+    void aMistypedOptionGetsTheLikelyOne() {
+        Run r = part3("experiment", "--los", "0.5");
+        assertEquals(2, r.exit());
+        assertEquals("error: Unknown option: '--los'; did you mean --loss? (see: part3 experiment --help)", r.err().strip());
+    }
+
+    @Test
     void helpUsesOnePlaceholderStyle() {
         for (String command : List.of("client", "experiment", "demo")) {
             Run help = part3(command, "--help");
@@ -272,6 +287,7 @@ class CommandsTest {
             assertFalse(help.out().contains("<"), "no <placeholder> in " + command + " --help:\n" + help.out());
         }
         assertTrue(part3("client", "--help").out().contains("--port=PORT"));
+        assertTrue(part3("experiment", "--help").out().contains("--loss=RATE[,RATE...]"));
     }
 
     @Test
