@@ -5,8 +5,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What the client says on stderr without {@code --trace}: a {@code note:} line when a connect is
- * retried, and, while messages keep failing, at most one line a second saying where the run
- * stands, so a long retry does not look like a hang.
+ * retried or messages keep failing, so a long retry does not look like a hang; at most one line a
+ * second, saying how many were left out, so a lossy server that rejects hundreds of HELLOs in a
+ * few seconds does not bury the result under hundreds of lines.
  */
 final class ProgressNotes implements ClientListener {
 
@@ -18,6 +19,7 @@ final class ProgressNotes implements ClientListener {
     private final int messages;
     private int delivered;
     private long lastNote = Long.MIN_VALUE;
+    private int skipped;
 
     ProgressNotes(PrintWriter err, int messages) {
         this.err = err;
@@ -27,7 +29,7 @@ final class ProgressNotes implements ClientListener {
     @Override
     public void connectFailed(long t, String why, long retryInNanos) {
         if (retryInNanos > 0) {
-            note(t, why + "; connecting again in " + Summary.millis(retryInNanos), true);
+            note(t, why + "; connecting again in " + Summary.millis(retryInNanos));
         }
     }
 
@@ -53,22 +55,24 @@ final class ProgressNotes implements ClientListener {
 
     @Override
     public void reconnectDelay(long t, long waitNanos, int lostInARow) {
-        note(t, lostInARow + " connections in a row lost before any ACK; connecting again in " + Summary.millis(waitNanos), false);
+        note(t, lostInARow + " connections in a row lost before any ACK; connecting again in " + Summary.millis(waitNanos));
     }
 
     private void retrying(long t, SendWindow.Failure outcome, String why) {
         if (outcome instanceof SendWindow.Failure.Retry r && r.failedAttempts() >= NOTE_FROM_ATTEMPT) {
             note(t, "seq " + r.seq() + " failed " + r.failedAttempts() + " times (last: " + why + "), sending it again; "
-                    + delivered + " of " + messages + " delivered after " + ResilientClient.seconds(java.time.Duration.ofNanos(t)), false);
+                    + delivered + " of " + messages + " delivered after " + ResilientClient.seconds(java.time.Duration.ofNanos(t)));
         }
     }
 
-    private void note(long t, String text, boolean always) {
-        if (!always && lastNote != Long.MIN_VALUE && t - lastNote < INTERVAL) {
+    private void note(long t, String text) {
+        if (lastNote != Long.MIN_VALUE && t - lastNote < INTERVAL) {
+            skipped++;
             return;
         }
         lastNote = t;
-        err.println("note: " + text);
+        err.println("note: " + text + (skipped == 0 ? "" : " (" + skipped + " more note" + (skipped == 1 ? "" : "s") + " since the last one)"));
         err.flush();
+        skipped = 0;
     }
 }
