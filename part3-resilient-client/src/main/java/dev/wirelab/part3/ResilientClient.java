@@ -684,12 +684,14 @@ public final class ResilientClient {
         }
 
         private Summary summary() {
+            // Taken first: nothing done to report the run counts as part of it.
+            long elapsed = System.nanoTime() - start;
             long[] sorted = Arrays.copyOf(samples, sampleCount);
             Arrays.sort(sorted);
             return new Summary(sessionId, window.size(), window.delivered(), window.failed(), window.transmissions(),
                     window.retransmissions(), Math.max(0, connections - 1), window.staleAcks(), errorReplies,
                     corruptReplies, timeouts, connectionsLost, sampleCount, percentile(sorted, 0.50),
-                    percentile(sorted, 0.99), rtt.rtoNanos(), System.nanoTime() - start, window.deliveredBytes(),
+                    percentile(sorted, 0.99), rtt.rtoNanos(), elapsed, window.deliveredBytes(),
                     stoppedEarly);
         }
 

@@ -91,7 +91,7 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
      * comes from the user) is escaped, so the line is safe on any terminal and in any file.
      */
     public String json() {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("session_id", sessionId);
         o.put("messages", messages);
         o.put("delivered", delivered);
@@ -123,14 +123,20 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
         o.set("goodput_msgs_per_s", num(goodputMessagesPerSecond()));
         o.set("goodput_bytes_per_s", num(goodputBytesPerSecond()));
         try {
-            return JSON.writeValueAsString(o);
+            return Json.MAPPER.writeValueAsString(o);
         } catch (JsonProcessingException e) {
             // A tree of strings and numbers always serialises.
             throw new IllegalStateException("summary as JSON: " + e.getMessage(), e);
         }
     }
 
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    /**
+     * Built on first use, not when the class loads: setting Jackson up takes a few hundred
+     * milliseconds in a cold JVM, and every run that never prints JSON would pay for it.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    }
 
     /** Milliseconds and rates to the microsecond (three decimals), as the text summary shows them; null when undefined. */
     private static JsonNode num(double v) {
