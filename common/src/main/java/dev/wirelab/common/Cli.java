@@ -79,7 +79,7 @@ public final class Cli {
      * Runs {@code cl}. picocli hands exceptions to the handlers above but lets errors through; the
      * one a user can cause (a run too large for the heap) still ends in one line and exit 1.
      */
-    static int execute(CommandLine cl, String... args) {
+    public static int execute(CommandLine cl, String... args) {
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
