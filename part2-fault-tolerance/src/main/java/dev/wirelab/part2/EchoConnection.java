@@ -1,6 +1,5 @@
 package dev.wirelab.part2;
 
-import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameFormatException;
 
@@ -25,17 +24,15 @@ import java.util.SplittableRandom;
  * what {@link Outbound} holds; past that the connection stops reading, and TCP's flow control
  * pushes back on the client.
  */
-final class EchoConnection implements ReplySink, Outbound.Host {
+final class EchoConnection implements Served, Outbound.Host {
 
     static final byte[] PACKET_LOSS_LINE = "Packet Loss\n".getBytes(StandardCharsets.US_ASCII);
     static final String PACKET_LOSS = "Packet Loss";
-    static final int MAX_PENDING_BYTES = Outbound.MAX_PENDING_BYTES;
-    static final int MAX_UNSENT_BYTES = Outbound.MAX_UNSENT_BYTES;
+    /** Heap bytes of replies not yet due one connection may queue before it stops reading. */
+    static final int MAX_QUEUED_BYTES = 1 << 20;
     private static final int DISCARD_LIMIT = 1 << 20;
     /** How long an over-long line's sender may take to read the error, without an idle timeout. */
     private static final long DISCARD_GRACE_NANOS = 10_000_000_000L;
-
-    private enum Mode { UNDECIDED, LINES, FRAMES }
 
     private final EchoServer server;
     private final EventLoop loop;
@@ -56,9 +53,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     private long opened;
 
     // Input.
-    private Mode mode = Mode.UNDECIDED;
-    private final byte[] prefix = new byte[3];
-    private int prefixLength;
+    private final Sniffer sniffer = new Sniffer();
     private LineSplitter splitter;
     /** Made once: a method reference per read would be an allocation per read. */
     private final LineSplitter.Sink lineSink;
@@ -87,7 +82,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         this.faults = new FaultSource(server::faults, random, server.scriptRunner());
         this.logging = server.logging();
         this.observer = server.observer();
-        this.outbound = new Outbound(channel, loop, this);
+        this.outbound = new Outbound(channel, loop, this, MAX_QUEUED_BYTES, null);
         this.handler = new EchoHandler(server, this, outbound, faults, number, label, ip);
         this.lineSink = handler::line;
     }
@@ -108,15 +103,18 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         loop.added(this);
     }
 
-    void abortFromServer() {
+    @Override
+    public void abort() {
         close("server stopped", false);
     }
 
-    void internalError(Throwable e) {
+    @Override
+    public void internalError(Throwable e) {
         close("internal error: " + e, true);
     }
 
-    void checkIdle(long now) {
+    @Override
+    public void sweep(long now) {
         long idle = server.idleTimeout().toNanos();
         if (!closed && idle > 0 && now - lastRead > idle && !discarding) {
             server.rejected.increment();
@@ -124,7 +122,8 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         }
     }
 
-    void onReady(SelectionKey k) {
+    @Override
+    public void onReady(SelectionKey k) {
         if (!k.isValid()) {
             return;
         }
@@ -184,24 +183,19 @@ final class EchoConnection implements ReplySink, Outbound.Host {
 
     private void consume(byte[] b, int n) {
         int off = 0;
-        if (mode == Mode.UNDECIDED) {
-            // Frame mode starts with "WL" 0x01; anything else is a line. At most 3 bytes tell.
-            int take = Math.min(3 - prefixLength, n);
-            System.arraycopy(b, 0, prefix, prefixLength, take);
-            prefixLength += take;
-            off = take;
-            if (prefixLength < 3 && FrameCodec.startsLikeFrame(prefix, prefixLength)) {
+        if (sniffer.mode() == Sniffer.Mode.UNDECIDED) {
+            off = sniffer.feed(b, 0, n);
+            if (sniffer.mode() == Sniffer.Mode.UNDECIDED) {
                 return;
             }
-            boolean frames = FrameCodec.startsLikeFrame(prefix, prefixLength);
-            mode = frames ? Mode.FRAMES : Mode.LINES;
+            boolean frames = sniffer.mode() == Sniffer.Mode.FRAMES;
             log(label + (frames ? " speaks frames (wire format v1)" : " speaks lines"));
             if (frames) {
                 decoder = new FrameDecoder(server.maxFrame());
             } else {
                 splitter = new LineSplitter(server.maxFrame());
             }
-            if (!process(prefix, 0, prefixLength)) {
+            if (!process(sniffer.prefix(), 0, sniffer.prefixLength())) {
                 return;
             }
         }
@@ -210,23 +204,26 @@ final class EchoConnection implements ReplySink, Outbound.Host {
 
     /** False when the connection closed (or stopped listening) on the way. */
     private boolean process(byte[] b, int off, int len) {
-        return mode == Mode.LINES ? lines(b, off, len) : frames(b, off, len);
+        return sniffer.mode() == Sniffer.Mode.LINES ? lines(b, off, len) : frames(b, off, len);
     }
 
     private void endOfStream() {
         eof = true;
         String why = "client closed";
-        if (mode == Mode.LINES && splitter.buffered() > 0) {
+        Sniffer.Mode mode = sniffer.mode();
+        if (mode == Sniffer.Mode.LINES && splitter.buffered() > 0) {
             server.rejected.increment();
             why = "client closed in the middle of a line, " + splitter.buffered() + " unterminated bytes discarded";
-        } else if (mode == Mode.FRAMES && decoder.buffered() > 0) {
+        } else if (mode == Sniffer.Mode.FRAMES && decoder.buffered() > 0) {
             server.rejected.increment();
             why = "client closed in the middle of a frame, " + decoder.buffered() + " bytes discarded";
-        } else if (mode == Mode.UNDECIDED) {
-            why = prefixLength == 0 ? "client closed without sending anything" : "client closed after " + prefixLength + " bytes";
+        } else if (mode == Sniffer.Mode.UNDECIDED) {
+            int n = sniffer.prefixLength();
+            why = n == 0 ? "client closed without sending anything" : "client closed after " + n + " bytes";
         }
         // The client half-closed but may still read: close once every reply it is owed has left.
         String reason = why;
+        outbound.endOfInput();
         outbound.whenDrained(() -> close(reason, false));
         outbound.release();
     }
@@ -307,34 +304,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         return !closed;
     }
 
-    // ---- output: the reply sink the faults are applied to -----------------------------------
-
-    @Override
-    public void send(byte[] b, int off, int len, int copies, long due, boolean holdForNext, Runnable afterWrite) {
-        if (!holdForNext && due - arrival <= 0 && outbound.direct()) {
-            for (int i = 0; i < copies; i++) {
-                outbound.append(b, off, len, i == copies - 1 ? afterWrite : null);
-            }
-            return;
-        }
-        outbound.send(b, off, len, copies, due, holdForNext, afterWrite);
-    }
-
-    @Override
-    public void reset(long due) {
-        if (due - arrival <= 0 && outbound.direct()) {
-            // Now, not after the rest of this read: what follows the reset never arrived.
-            outbound.flush();
-            close("reset sent", true);
-            return;
-        }
-        outbound.reset(due);
-    }
-
-    @Override
-    public void stall(long until) {
-        outbound.stall(until);
-    }
+    // ---- output --------------------------------------------------------------------------
 
     @Override
     public void interest() {

@@ -86,7 +86,7 @@ final class EchoHandler {
         FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
                 : faults.decide(request(FaultScript.RequestType.LINE, 0, 0), len - terminator, len);
         if (d.clean() && !faults.shapes()) {
-            conn.send(b, off, len, 1, conn.arrival(), false, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
+            outbound.send(b, off, len, 1, conn.arrival(), false, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
             return true;
         }
         apply(d, Arrays.copyOfRange(b, off, off + len), EchoConnection.PACKET_LOSS_LINE, 0, () -> "line " + n, ServerEvent.ReplyType.LINE);
@@ -187,7 +187,7 @@ final class EchoHandler {
         byte[] bytes = FrameCodec.encode(reply);
         FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN : faults.decide(request, bytes.length, bytes.length);
         if (d.clean() && !faults.shapes()) {
-            conn.send(bytes, 0, bytes.length, 1, conn.arrival(), false, sent(type, seq, bytes.length, 1, false));
+            outbound.send(bytes, 0, bytes.length, 1, conn.arrival(), false, sent(type, seq, bytes.length, 1, false));
             return;
         }
         apply(d, bytes, FrameCodec.encode(Frame.error(seq, EchoConnection.PACKET_LOSS)), seq, what, type);
@@ -195,7 +195,7 @@ final class EchoHandler {
 
     private void replyFrame(FaultSource.Decision d, byte[] bytes, long seq, Supplier<String> what) {
         if (d.clean() && !faults.shapes()) {
-            conn.send(bytes, 0, bytes.length, 1, conn.arrival(), false, sent(ServerEvent.ReplyType.ACK, seq, bytes.length, 1, false));
+            outbound.send(bytes, 0, bytes.length, 1, conn.arrival(), false, sent(ServerEvent.ReplyType.ACK, seq, bytes.length, 1, false));
             return;
         }
         apply(d, bytes, FrameCodec.encode(Frame.error(seq, EchoConnection.PACKET_LOSS)), seq, what, ServerEvent.ReplyType.ACK);
@@ -218,7 +218,7 @@ final class EchoHandler {
         };
         outbound.slice(faults.config().slice());
         try {
-            faults.apply(d, reply, lossReplacement, () -> label + " reply to " + what.get(), conn.arrival(), conn,
+            faults.apply(d, reply, lossReplacement, () -> label + " reply to " + what.get(), conn.arrival(), outbound,
                     server.faultCounters(), logging ? this::log : null, listener);
         } catch (IOException e) {
             conn.close("connection error: " + e.getMessage(), false);

@@ -96,7 +96,7 @@ public final class EchoServer implements AutoCloseable {
         int port = boundAddress.getPort();
         this.loops = new EventLoop[b.eventLoops];
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, b.busyPoll, this::log);
+            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, EventLoop.sweepFor(idleTimeout, Duration.ofSeconds(1)), b.busyPoll, this::log);
         }
         for (EventLoop loop : loops) {
             loop.siblings(loops);
@@ -291,7 +291,7 @@ public final class EchoServer implements AutoCloseable {
             loop.shutdown(); // closes the loop's connections
         }
         for (EchoConnection c : open) {
-            c.abortFromServer(); // accepted but never registered: its loop has ended, no race
+            c.abort(); // accepted but never registered: its loop has ended, no race
         }
         try {
             acceptor.join(Duration.ofSeconds(2));
@@ -324,7 +324,7 @@ public final class EchoServer implements AutoCloseable {
             connections.increment();
             // One random stream per connection, split in accept order: reproducible per connection
             // and no lock shared between connections.
-            EventLoop loop = liveLoop(number);
+            EventLoop loop = EventLoop.pick(loops, number);
             if (loop == null) {
                 log("no event loop left to serve " + ch.socket().getRemoteSocketAddress() + ", closing it");
                 try {
@@ -338,7 +338,7 @@ public final class EchoServer implements AutoCloseable {
             open.add(c);
             loop.execute(c::register);
             if (closed.get()) {
-                loop.execute(c::abortFromServer);
+                loop.execute(c::abort);
                 return;
             }
         }
@@ -359,17 +359,6 @@ public final class EchoServer implements AutoCloseable {
             // refused anyway
         }
         refusals.refused(remote, open.size(), maxConnections);
-    }
-
-    /** The loop for connection {@code number}, round-robin over the loops still running. */
-    private EventLoop liveLoop(long number) {
-        for (int i = 0; i < loops.length; i++) {
-            EventLoop loop = loops[(int) ((number + i) % loops.length)];
-            if (loop.alive()) {
-                return loop;
-            }
-        }
-        return null;
     }
 
     private static void pause() {

@@ -13,10 +13,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
- * One thread with a selector that serves many connections: reads, writes, and timers (delayed
- * replies, idle timeouts). Everything a connection does runs on its loop's thread, so the
- * connection needs no locks, and one loop per core keeps the cores busy without a thread per
- * client.
+ * One thread with a selector that serves many connections (the echo server's, or the proxy's
+ * pairs): reads, writes, and timers (delayed replies, idle timeouts). Everything a connection does
+ * runs on its loop's thread, so the connection needs no locks, and one loop per core keeps the
+ * cores busy without a thread per client.
  */
 final class EventLoop implements Runnable {
 
@@ -49,7 +49,7 @@ final class EventLoop implements Runnable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private final Set<EchoConnection> connections = new HashSet<>();
+    private final Set<Served> connections = new HashSet<>();
     /** Shared by the loop's connections: a read is fully processed before the next one. */
     private final ByteBuffer readBuffer = ByteBuffer.allocate(16 * 1024);
     private final long sweepNanos;
@@ -65,13 +65,12 @@ final class EventLoop implements Runnable {
     private volatile boolean stopping;
     private volatile boolean ended;
 
-    EventLoop(String name, Duration idleTimeout, boolean busyPoll, Consumer<String> log) throws IOException {
+    /** @param sweepEvery how often {@link Served#sweep} runs; zero for never */
+    EventLoop(String name, Duration sweepEvery, boolean busyPoll, Consumer<String> log) throws IOException {
         this.selector = Selector.open();
         this.busyPoll = busyPoll;
         this.log = log;
-        long idle = idleTimeout.toNanos();
-        // Check for idle connections often enough to close them within ~25% of the timeout.
-        this.sweepNanos = idle == 0 ? Long.MAX_VALUE : Math.clamp(idle / 4, 10_000_000L, 1_000_000_000L);
+        this.sweepNanos = sweepEvery.isZero() ? Long.MAX_VALUE : sweepEvery.toNanos();
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
         this.lastActive = System.nanoTime() - 1000 * BUSY_WINDOW_NANOS;
     }
@@ -106,10 +105,30 @@ final class EventLoop implements Runnable {
         return readBuffer;
     }
 
+    /** The loop for connection {@code number}, round-robin over the loops still running; null if none is. */
+    static EventLoop pick(EventLoop[] loops, long number) {
+        for (int i = 0; i < loops.length; i++) {
+            EventLoop loop = loops[(int) ((number + i) % loops.length)];
+            if (loop.alive()) {
+                return loop;
+            }
+        }
+        return null;
+    }
+
     /** Runs {@code task} on the loop's thread, soon. Safe from any thread. */
     void execute(Runnable task) {
         tasks.add(task);
         selector.wakeup();
+    }
+
+    /**
+     * How often to sweep for timeouts of {@code timeout} (zero for none), so they are noticed
+     * within ~25% of it: a quarter of it, 10 ms to {@code most}.
+     */
+    static Duration sweepFor(Duration timeout, Duration most) {
+        long t = timeout.toNanos();
+        return t == 0 ? Duration.ZERO : Duration.ofNanos(Math.clamp(t / 4, 10_000_000L, most.toNanos()));
     }
 
     /** Runs {@code task} on the loop at {@code due} (System.nanoTime); loop thread only. */
@@ -117,11 +136,11 @@ final class EventLoop implements Runnable {
         timers.add(new Timer(due, timerOrder++, task));
     }
 
-    void added(EchoConnection c) {
+    void added(Served c) {
         connections.add(c);
     }
 
-    void removed(EchoConnection c) {
+    void removed(Served c) {
         connections.remove(c);
     }
 
@@ -167,8 +186,12 @@ final class EventLoop implements Runnable {
         } finally {
             ended = true;
             runTasks();
-            for (EchoConnection c : new ArrayList<>(connections)) {
-                c.abortFromServer();
+            for (Served c : new ArrayList<>(connections)) {
+                try {
+                    c.abort();
+                } catch (Throwable ignored) {
+                    // the others are closed anyway
+                }
             }
             try {
                 selector.close();
@@ -219,7 +242,7 @@ final class EventLoop implements Runnable {
     }
 
     private void ready(SelectionKey key) {
-        EchoConnection c = (EchoConnection) key.attachment();
+        Served c = (Served) key.attachment();
         try {
             c.onReady(key);
         } catch (Throwable e) {
@@ -261,8 +284,12 @@ final class EventLoop implements Runnable {
             return;
         }
         nextSweep = now + sweepNanos;
-        for (EchoConnection c : new ArrayList<>(connections)) {
-            c.checkIdle(now);
+        for (Served c : new ArrayList<>(connections)) {
+            try {
+                c.sweep(now);
+            } catch (Throwable e) {
+                c.internalError(e);
+            }
         }
     }
 }

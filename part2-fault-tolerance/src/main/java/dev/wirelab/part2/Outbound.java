@@ -3,69 +3,66 @@ package dev.wirelab.part2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The sending side of one {@link EchoConnection}, on its event loop: an output buffer written
- * once per read (the fast path of a plain echo), and a queue of replies with the moment each is
- * due, released by a timer of the loop. Replies keep their order: pipelined requests are each
- * answered DELAY after they arrived, not one DELAY after another. The queue also carries resets,
- * stalls (nothing leaves before a moment) and replies held back until the next one (reorder).
+ * The sending side of one socket on its {@link EventLoop}, for the echo server's connections and
+ * both directions of the proxy's pairs alike: an output buffer that a reply due now is appended
+ * to (the fast path of a plain echo: no allocation, no queue), and a {@link ReplyQueue} for the
+ * replies that are not due yet, released by a timer of the loop. It is the {@link ReplySink}
+ * faults are applied to.
  *
- * <p>Bounded: at most {@link #MAX_PENDING_BYTES} queued and {@link #MAX_UNSENT_BYTES} unsent;
- * past those the connection stops reading ({@link #full()}), and TCP pushes back on the client.
+ * <p>Bounded: the queue by its byte limit (and a shared budget, if any), the output buffer by
+ * {@link #MAX_UNSENT_BYTES}; past those {@link #full()} says to read no more, and TCP pushes back
+ * on the sender. Loop thread only, except {@link #stuckNanos}.
  */
 final class Outbound implements ReplySink {
 
-    static final int MAX_PENDING_BYTES = 1 << 20;
     static final int MAX_UNSENT_BYTES = 256 * 1024;
-    /** A reply held back for reordering goes out after at most this long, even if no next reply comes. */
-    static final long REORDER_MAX_HOLD_NANOS = 1_000_000_000L;
 
-    /** What the connection does for its outbound. */
+    /** What the owner of the socket does for its outbound. */
     interface Host {
-        /** The connection must close: a reset came due ({@code rst}), or a write failed. */
+        /** The connection must close: a reset came due ({@code rst}, why is "reset sent"), or a write failed. */
         void close(String why, boolean rst);
 
-        /** The unsent bytes or the queue changed: the connection updates its interest ops. */
+        /** The unsent bytes or the queue changed: the owner updates its interest ops. */
         void interest();
-    }
-
-    private sealed interface Item permits Send, Reset {
-        long due();
-    }
-
-    private record Send(long due, byte[] bytes, int copies, Runnable afterWrite) implements Item {
-    }
-
-    private record Reset(long due) implements Item {
     }
 
     private final SocketChannel channel;
     private final EventLoop loop;
     private final Host host;
+    private final ReplyQueue queue;
     private byte[] out = new byte[0];
     private int outStart;
     private int outEnd;
-    private final ArrayDeque<Item> pending = new ArrayDeque<>();
-    /** Replies held back by the reorder fault, waiting for the next reply. */
-    private final ArrayDeque<Send> held = new ArrayDeque<>();
-    private long pendingBytes;
-    private long stallUntil;
+    /** When the armed timer fires (System.nanoTime), valid while {@link #timerSet}. */
+    private long timerAt;
     private boolean timerSet;
     private Runnable whenDrained;
     private List<Runnable> written;
     private boolean closed;
     /** Bytes per write at most (the slice fault), 0 for as much as the socket takes. */
     private int slice;
+    /** System.nanoTime since when the socket has not taken all that is unsent, 0 while it keeps up. */
+    private volatile long blockedSince;
+    /** Made once: a lambda per release would be an allocation per delayed reply. */
+    private final Runnable onTimer = () -> {
+        timerSet = false;
+        release();
+    };
 
-    Outbound(SocketChannel channel, EventLoop loop, Host host) {
+    /**
+     * @param maxQueuedBytes what the queue of replies not yet due may hold (heap bytes)
+     * @param shared         a budget shared with other outbounds, or null
+     */
+    Outbound(SocketChannel channel, EventLoop loop, Host host, long maxQueuedBytes, ReplyQueue.Budget shared) {
         this.channel = channel;
         this.loop = loop;
         this.host = host;
+        this.queue = new ReplyQueue(maxQueuedBytes, shared);
     }
 
     void slice(int bytes) {
@@ -74,7 +71,7 @@ final class Outbound implements ReplySink {
 
     /** True when a reply due now may skip the queue: nothing queued, held or stalled. */
     boolean direct() {
-        return pending.isEmpty() && held.isEmpty() && stallUntil == 0;
+        return queue.direct();
     }
 
     /** The fast path: appends a reply due now (only when {@link #direct()}); {@code afterWrite} may be null. */
@@ -87,44 +84,41 @@ final class Outbound implements ReplySink {
 
     @Override
     public void send(byte[] b, int off, int len, int copies, long due, boolean holdForNext, Runnable afterWrite) {
-        Send s = new Send(due, Arrays.copyOfRange(b, off, off + len), copies, afterWrite);
-        pendingBytes += ReplySink.heapBytes(len, copies);
-        if (holdForNext) {
-            held.add(s);
-            loop.schedule(System.nanoTime() + REORDER_MAX_HOLD_NANOS, () -> {
-                if (held.contains(s)) { // no next reply came: it goes out anyway
-                    releaseHeld();
-                    release();
-                }
-            });
+        if (!holdForNext && queue.direct() && due - System.nanoTime() <= 0) {
+            for (int i = 0; i < copies; i++) {
+                append(b, off, len, i == copies - 1 ? afterWrite : null);
+            }
             return;
         }
-        pending.add(s);
-        releaseHeld(); // the next reply went first: what was held back follows it
+        queue.send(b, off, len, copies, due, holdForNext, afterWrite, System.nanoTime());
     }
 
     @Override
     public void reset(long due) {
-        releaseHeld();
-        pending.add(new Reset(due));
+        if (queue.direct() && due - System.nanoTime() <= 0) {
+            // Now, not after the rest of this read: what follows the reset never arrived.
+            flush();
+            if (!closed) {
+                host.close("reset sent", true);
+            }
+            return;
+        }
+        queue.reset(due);
     }
 
     @Override
     public void stall(long until) {
-        if (stallUntil == 0 || until - stallUntil > 0) {
-            stallUntil = until;
-        }
+        queue.stall(until);
     }
 
-    private void releaseHeld() {
-        for (Send s; (s = held.poll()) != null; ) {
-            pending.add(s);
-        }
+    /** The input ended: replies held back for reordering have no next one to wait for. */
+    void endOfInput() {
+        queue.endOfInput();
     }
 
     /** What the socket has not taken yet plus what is queued: whether reading more would overfill. */
     boolean full() {
-        return outEnd - outStart >= MAX_UNSENT_BYTES || pendingBytes >= MAX_PENDING_BYTES;
+        return outEnd - outStart >= MAX_UNSENT_BYTES || queue.full();
     }
 
     boolean unsent() {
@@ -133,14 +127,19 @@ final class Outbound implements ReplySink {
 
     /** Nothing unsent, queued or held. */
     boolean empty() {
-        return outStart == outEnd && pending.isEmpty() && held.isEmpty();
+        return outStart == outEnd && queue.isEmpty();
     }
 
     boolean queued() {
-        return !pending.isEmpty() || !held.isEmpty();
+        return !queue.isEmpty();
     }
 
-    /** Runs {@code r} once everything owed has left (at once if nothing is owed). */
+    /** Heap bytes of the replies not yet due. */
+    long queuedBytes() {
+        return queue.bytes();
+    }
+
+    /** Runs {@code r} once everything owed has left (at once if nothing is owed, on the next flush). */
     void whenDrained(Runnable r) {
         this.whenDrained = r;
     }
@@ -149,22 +148,15 @@ final class Outbound implements ReplySink {
         return whenDrained != null;
     }
 
-    /**
-     * When the last queued reply leaves, or {@code now} if none is queued. With jitter the queue
-     * is not sorted by due time (replies keep their order, so one waits for the one before it):
-     * the latest due time is the one that counts.
-     */
+    /** When the last queued reply leaves, or {@code now} if none is queued. */
     long lastDue(long now) {
-        long last = stallUntil != 0 && stallUntil - now > 0 ? stallUntil : now;
-        for (Item i : pending) {
-            if (i.due() - last > 0) {
-                last = i.due();
-            }
-        }
-        if (!held.isEmpty() && now + REORDER_MAX_HOLD_NANOS - last > 0) {
-            last = now + REORDER_MAX_HOLD_NANOS;
-        }
-        return last;
+        return queue.lastDue(now);
+    }
+
+    /** How long the peer has not been taking what is sent (a client that does not read), 0 if it keeps up. Any thread. */
+    long stuckNanos(long now) {
+        long since = blockedSince;
+        return since == 0 ? 0 : now - since;
     }
 
     /** Moves the replies that are due into the output, writes, and arms a timer for the next one. */
@@ -173,45 +165,39 @@ final class Outbound implements ReplySink {
             return;
         }
         long now = System.nanoTime();
-        boolean stalled = stallUntil != 0 && stallUntil - now > 0;
-        if (!stalled) {
-            stallUntil = 0;
-            for (Item head; (head = pending.peek()) != null && head.due() - now <= 0; ) {
-                pending.poll();
-                switch (head) {
-                    case Send s -> {
-                        for (int i = 0; i < s.copies(); i++) {
-                            put(s.bytes(), 0, s.bytes().length);
-                        }
-                        pendingBytes -= ReplySink.heapBytes(s.bytes().length, s.copies());
-                        if (s.afterWrite() != null) {
-                            (written == null ? written = new ArrayList<>(4) : written).add(s.afterWrite());
-                        }
+        for (ReplyQueue.Item item; (item = queue.poll(now)) != null; ) {
+            switch (item) {
+                case ReplyQueue.Send s -> {
+                    for (int i = 0; i < s.copies(); i++) {
+                        put(s.bytes(), 0, s.bytes().length);
                     }
-                    case Reset r -> {
-                        flush();
+                    if (s.afterWrite() != null) {
+                        (written == null ? written = new ArrayList<>(4) : written).add(s.afterWrite());
+                    }
+                }
+                case ReplyQueue.Reset r -> {
+                    flush();
+                    if (!closed) {
                         host.close("reset sent", true);
-                        return;
                     }
+                    return;
                 }
             }
         }
         flush();
-        if (closed) {
+        if (closed || !queue.waiting()) {
             return;
         }
-        Item head = pending.peek();
-        long next = stalled ? stallUntil : head != null ? head.due() : 0;
-        if ((stalled || head != null) && !timerSet) {
+        long next = queue.nextWake(now);
+        if (!timerSet || next - timerAt < 0) {
+            // An earlier timer than the one armed: the later one then finds nothing new, harmlessly.
             timerSet = true;
-            loop.schedule(next, () -> {
-                timerSet = false;
-                release();
-            });
+            timerAt = next;
+            loop.schedule(next, onTimer);
         }
     }
 
-    /** Writes what the socket takes now (the rest waits for OP_WRITE), then closes if that was owed. */
+    /** Writes what the socket takes now (the rest waits for OP_WRITE), then runs what waited for the drain. */
     void flush() {
         write();
         if (!closed && empty() && whenDrained != null) {
@@ -243,9 +229,14 @@ final class Outbound implements ReplySink {
         }
         if (outStart == outEnd) {
             outStart = outEnd = 0;
+            if (blockedSince != 0) {
+                blockedSince = 0;
+            }
             if (out.length > 64 * 1024) {
                 out = new byte[0]; // a burst passed; don't keep its buffer for the connection's life
             }
+        } else if (blockedSince == 0) {
+            blockedSince = System.nanoTime() | 1; // never 0, which means "keeping up"
         }
         if (written != null && !written.isEmpty()) {
             List<Runnable> w = written;
@@ -270,11 +261,10 @@ final class Outbound implements ReplySink {
         outEnd += len;
     }
 
-    /** The connection closed: nothing more is sent. */
+    /** The connection closed: nothing more is sent, and the queue's budget is given back. */
     void closed() {
         closed = true;
-        pending.clear();
-        held.clear();
-        pendingBytes = 0;
+        queue.clear();
+        blockedSince = 0;
     }
 }

@@ -96,7 +96,7 @@ final class ProxyCommand implements Callable<Integer> {
         Duration halfClose = EchoServerCommand.timeout(spec, "--half-close-timeout", halfCloseTimeout);
         Log log = logging.open(out);
         FaultProxy.Builder b = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).script(script).direction(dir)
-                .seed(seed).maxFrame(maxFrame).liveFaults(admin.enabled()).idleTimeout(idle).halfCloseTimeout(halfClose)
+                .seed(seed).maxFrame(maxFrame).idleTimeout(idle).halfCloseTimeout(halfClose)
                 .log(log == null ? line -> { } : log.sink());
         if (maxConnections != null) {
             b.maxConnections(maxConnections);

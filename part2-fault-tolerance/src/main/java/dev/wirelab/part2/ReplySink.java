@@ -2,20 +2,8 @@ package dev.wirelab.part2;
 
 import java.io.IOException;
 
-/** Where replies go, each with the moment it is due to leave (System.nanoTime). */
+/** Where replies go, each with the moment it is due to leave (System.nanoTime): what faults are applied to. */
 interface ReplySink {
-
-    /**
-     * What a queued reply costs beyond its payload: the queue entry, the record, the array header
-     * and its delivery callback. Counted so a flood of one-byte replies is bounded by memory, not
-     * by payload bytes (which would let 1 MB of payload cost some 200 MB of heap).
-     */
-    int ITEM_OVERHEAD_BYTES = 64;
-
-    /** Heap a queued reply of {@code copies} copies of {@code len} bytes is counted as. */
-    static long heapBytes(int len, int copies) {
-        return (long) len * copies + ITEM_OVERHEAD_BYTES;
-    }
 
     /**
      * Sends {@code copies} copies of {@code b[off, off+len)} at {@code due}. With

@@ -27,6 +27,7 @@ final class UnitSplitter {
 
     private final int maxFrame;
     private final LineSplitter lineSplitter;
+    private final Sniffer sniffer = new Sniffer();
     private Mode mode = Mode.UNKNOWN;
     private byte[] pending = new byte[256];
     private int start;
@@ -47,20 +48,28 @@ final class UnitSplitter {
             lines(bytes, off, len, units); // lines need no copy into pending: the splitter holds the rest
             return units;
         }
-        append(bytes, off, len);
         if (mode == Mode.UNKNOWN) {
-            int have = end - start;
-            if (have < 3 && FrameCodec.startsLikeFrame(pending, start, have)) {
+            // The echo server's own test: the same bytes are frames (or lines) to both.
+            int took = sniffer.feed(bytes, off, len);
+            if (sniffer.mode() == Sniffer.Mode.UNDECIDED) {
                 return units;
             }
-            mode = FrameCodec.startsLikeFrame(pending, start, have) ? Mode.FRAMES : Mode.LINES;
-            if (mode == Mode.LINES) {
-                byte[] first = Arrays.copyOfRange(pending, start, end);
-                start = end = 0;
-                lines(first, 0, first.length, units);
-                return units;
+            off += took;
+            len -= took;
+            if (sniffer.mode() == Sniffer.Mode.LINES) {
+                mode = Mode.LINES;
+                lines(sniffer.prefix(), 0, sniffer.prefixLength(), units);
+                if (mode == Mode.LINES) {
+                    lines(bytes, off, len, units);
+                    return units;
+                }
+                // Over-long already (a maximum under 3 bytes): raw chunks from here, below.
+            } else {
+                mode = Mode.FRAMES;
+                append(sniffer.prefix(), 0, sniffer.prefixLength());
             }
         }
+        append(bytes, off, len);
         if (mode == Mode.FRAMES) {
             frames(units);
         } else {
@@ -74,6 +83,9 @@ final class UnitSplitter {
     byte[] drain() {
         if (mode == Mode.LINES) {
             return lineSplitter.drain();
+        }
+        if (mode == Mode.UNKNOWN) {
+            return Arrays.copyOf(sniffer.prefix(), sniffer.prefixLength());
         }
         byte[] rest = Arrays.copyOfRange(pending, start, end);
         start = end = 0;

@@ -85,8 +85,7 @@ class AdminApiTest {
     @Test
     void theProxysFaultsChangeLiveToo() throws Exception {
         try (EchoServer server = EchoServer.builder().start();
-             FaultProxy proxy = FaultProxy.builder().upstream(server.address()).direction(FaultProxy.Direction.DOWN)
-                     .liveFaults(true).start();
+             FaultProxy proxy = FaultProxy.builder().upstream(server.address()).direction(FaultProxy.Direction.DOWN).start();
              AdminServer admin = AdminServer.start("127.0.0.1", 0, AdminServer.of(proxy), line -> { });
              TestClient c = new TestClient(proxy.address())) {
             c.sendLine("before");
@@ -94,7 +93,13 @@ class AdminApiTest {
             assertEquals(200, call(admin, "PUT", "/faults", "{\"loss\": 1.0}").status());
             c.sendLine("after");
             assertEquals("Packet Loss\n", c.readLine());
-            assertEquals(1, call(admin, "GET", "/stats", null).json().get("faults").get("error").asLong());
+            // A delay set now applies to the connection already open, too.
+            assertEquals(200, call(admin, "PUT", "/faults", "{\"loss\": 0, \"delay\": 0.05}").status());
+            c.sendLine("later");
+            assertEquals("later\n", c.readLine());
+            JsonNode faults = call(admin, "GET", "/stats", null).json().get("faults");
+            assertEquals(1, faults.get("error").asLong());
+            assertEquals(1, faults.get("delay").asLong());
         }
     }
 
