@@ -1,25 +1,28 @@
 package dev.wirelab.part2;
 
 import dev.wirelab.common.FrameCodec;
+import dev.wirelab.part2.fault.FaultSource;
+import dev.wirelab.part2.fault.ReplyQueue;
+import dev.wirelab.part2.proxy.ProxyContext;
+import dev.wirelab.part2.proxy.ProxyPair;
+import dev.wirelab.part2.proxy.UnitSplitter;
+import dev.wirelab.part2.server.EventLoop;
+import dev.wirelab.part2.server.Limits;
+import dev.wirelab.part2.server.Outbound;
+import dev.wirelab.part2.server.RefusalLog;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -34,7 +37,7 @@ import java.util.function.Consumer;
  * <p>What one client can hold is bounded: at most {@code maxConnections} pairs (more are refused
  * with a log line a second), a pair with no traffic for the idle timeout is closed, and so is one
  * whose one side has been half-closed for the half-close timeout. Bytes waiting in a direction
- * are bounded per direction ({@link #MAX_QUEUED_BYTES_PER_DIRECTION} queued,
+ * are bounded per direction ({@link #ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION} queued,
  * {@link Outbound#MAX_UNSENT_BYTES} unsent) and, for replies not due yet, over the whole proxy
  * ({@link Builder#maxQueuedBytes}): past a bound the direction reads no more and TCP pushes back
  * on its sender. When the proxy-wide budget runs out, the pair whose peer has not been reading
@@ -55,56 +58,30 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Heap bytes of units not yet due that one direction of a pair may queue. */
-    static final int MAX_QUEUED_BYTES_PER_DIRECTION = 256 * 1024;
     /** A pair whose peer has not read for this long may be closed when the shared budget runs out. */
     private static final long SHED_AFTER_NANOS = 1_000_000_000L;
     private static final long SHED_CHECK_NANOS = 200_000_000L;
-    private static final long CONNECT_TIMEOUT_NANOS = 5_000_000_000L;
 
-    private final InetSocketAddress upstream;
-    private final String upstreamName;
-    /** Swapped whole by {@link #setFaults} (the admin API): each unit reads the current one. */
-    private volatile FaultConfig faults;
-    private final FaultScript.Runner upScript;
-    private final FaultScript.Runner downScript;
+    /** The upstream, faults, limits, budget, counters and log the pairs share. */
+    private final ProxyContext context;
     private final Direction direction;
-    private final int maxFrame;
-    private final Consumer<String> log;
+    private final int maxConnections;
     private final ServerSocketChannel serverSocket;
     private final InetSocketAddress boundAddress;
     private final EventLoop[] loops;
     private final SplittableRandom random;
-    private final Set<Pair> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
     private final Thread shedder;
-    private final LongAdder connections = new LongAdder();
-    private final LongAdder units = new LongAdder();
-    private final FaultCounters counters = new FaultCounters();
-    private final int maxConnections;
-    private final long idleNanos;
-    private final long halfCloseNanos;
-    private final ReplyQueue.Budget budget;
-    private final LongAdder refused = new LongAdder();
-    private final LongAdder shed = new LongAdder();
     private final RefusalLog refusals;
 
     private FaultProxy(Builder b) throws IOException {
-        this.upstream = Objects.requireNonNull(b.upstream, "upstream");
-        this.upstreamName = upstream.getHostString() + ":" + upstream.getPort();
-        this.faults = b.faults;
-        this.upScript = b.script.isEmpty() ? null : b.script.runner();
-        this.downScript = b.script.isEmpty() ? null : b.script.runner();
         this.direction = b.direction;
-        this.maxFrame = b.maxFrame;
-        this.log = b.log;
+        this.context = new ProxyContext(Objects.requireNonNull(b.upstream, "upstream"), b.faults, b.script,
+                b.direction.up(), b.direction.down(), b.maxFrame, b.idleTimeout, b.halfCloseTimeout, b.maxQueuedBytes, b.log);
         this.random = new SplittableRandom(b.seed);
         this.maxConnections = b.maxConnections;
-        this.idleNanos = b.idleTimeout.toNanos();
-        this.halfCloseNanos = b.halfCloseTimeout.toNanos();
-        this.budget = new ReplyQueue.Budget(b.maxQueuedBytes);
-        this.refusals = new RefusalLog(this::safeLog);
+        this.refusals = new RefusalLog(context::log);
         ServerSocketChannel ss = ServerSocketChannel.open();
         try {
             ss.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -125,7 +102,7 @@ public final class FaultProxy implements AutoCloseable {
         loops = new EventLoop[b.eventLoops];
         try {
             for (int i = 0; i < loops.length; i++) {
-                loops[i] = new EventLoop("proxy-loop-" + port + "-" + i, sweep, true, this::safeLog);
+                loops[i] = new EventLoop("proxy-loop-" + port + "-" + i, sweep, true, context::log);
             }
         } catch (IOException e) {
             ss.close();
@@ -193,8 +170,8 @@ public final class FaultProxy implements AutoCloseable {
 
         /** Delayed bytes all connections together may queue; default 64 MiB. */
         public Builder maxQueuedBytes(int bytes) {
-            if (bytes < MAX_QUEUED_BYTES_PER_DIRECTION) {
-                throw new IllegalArgumentException("max queued bytes must be at least " + MAX_QUEUED_BYTES_PER_DIRECTION);
+            if (bytes < ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION) {
+                throw new IllegalArgumentException("max queued bytes must be at least " + ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION);
             }
             this.maxQueuedBytes = bytes;
             return this;
@@ -281,17 +258,16 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public FaultProxyStats stats() {
-        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), refused.sum(), shed.sum(),
-                counters.snapshot());
+        return context.stats();
     }
 
     public FaultConfig faults() {
-        return faults;
+        return context.faults();
     }
 
     /** Changes the faults for the next units, on every connection; safe from any thread. */
     public void setFaults(FaultConfig f) {
-        this.faults = Objects.requireNonNull(f);
+        context.setFaults(Objects.requireNonNull(f));
     }
 
     public Direction direction() {
@@ -300,7 +276,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Heap bytes of units not yet due, over all connections (payload plus a fixed cost per unit). */
     long queuedBytes() {
-        return budget.used();
+        return context.budget().used();
     }
 
     @Override
@@ -316,7 +292,7 @@ public final class FaultProxy implements AutoCloseable {
         for (EventLoop loop : loops) {
             loop.shutdown(); // closes the loop's pairs
         }
-        for (Pair p : open) {
+        for (ProxyPair p : context.openPairs()) {
             p.close("proxy stopped", false); // accepted but never registered: its loop has ended
         }
         shedder.interrupt();
@@ -339,30 +315,28 @@ public final class FaultProxy implements AutoCloseable {
                 if (closed.get()) {
                     return;
                 }
-                safeLog("accept failed: " + e.getMessage());
+                context.log("accept failed: " + e.getMessage());
                 pause(); // e.g. out of file descriptors: don't spin and flood the log, let connections close
                 continue;
             } catch (Throwable e) {
                 // Whatever it is (an Error while out of file descriptors, say), the proxy keeps accepting.
-                safeLog("accept failed: " + e);
+                context.log("accept failed: " + e);
                 pause();
                 continue;
             }
-            if (open.size() >= maxConnections) {
+            if (context.open() >= maxConnections) {
                 refuse(client);
                 continue;
             }
             number++;
             EventLoop loop = EventLoop.pick(loops, number);
             if (loop == null) {
-                safeLog("no event loop left to serve " + remote(client) + ", closing it");
+                context.log("no event loop left to serve " + ProxyPair.remote(client) + ", closing it");
                 closeQuietly(client);
                 continue;
             }
-            connections.increment();
             // One random stream per direction, split in accept order: reproducible per connection.
-            Pair p = new Pair(loop, client, number, random.split(), random.split());
-            open.add(p);
+            ProxyPair p = context.accepted(loop, client, number, random.split(), random.split());
             loop.execute(p::register);
             if (closed.get()) {
                 loop.execute(() -> p.close("proxy stopped", false));
@@ -372,19 +346,10 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private void refuse(SocketChannel client) {
-        refused.increment();
-        String remote = remote(client);
+        context.refusedOne();
+        String remote = ProxyPair.remote(client);
         closeQuietly(client);
-        refusals.refused(remote, open.size(), maxConnections);
-    }
-
-    private static String remote(SocketChannel ch) {
-        try {
-            InetSocketAddress a = (InetSocketAddress) ch.getRemoteAddress();
-            return a.getAddress().getHostAddress() + ":" + a.getPort();
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
+        refusals.refused(remote, context.open(), maxConnections);
     }
 
     private static void closeQuietly(SocketChannel ch) {
@@ -408,13 +373,14 @@ public final class FaultProxy implements AutoCloseable {
                 return;
             }
             try {
-                if (budget.max() - budget.used() >= MAX_QUEUED_BYTES_PER_DIRECTION) {
+                ReplyQueue.Budget budget = context.budget();
+                if (budget.max() - budget.used() >= ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION) {
                     continue;
                 }
                 long now = System.nanoTime();
-                Pair stuckest = null;
+                ProxyPair stuckest = null;
                 long longest = 0;
-                for (Pair p : open) {
+                for (ProxyPair p : context.openPairs()) {
                     long stuck = p.stuckNanos(now);
                     if (stuck > longest) {
                         longest = stuck;
@@ -422,23 +388,15 @@ public final class FaultProxy implements AutoCloseable {
                     }
                 }
                 if (stuckest != null && longest > SHED_AFTER_NANOS) {
-                    shed.increment();
-                    Pair victim = stuckest;
+                    context.shedOne();
+                    ProxyPair victim = stuckest;
                     String why = "not reading its replies for " + FaultConfig.seconds(Duration.ofNanos(longest))
                             + " s while the proxy's queue budget (" + budget.max() + " bytes) is full, closing to make room";
-                    victim.loop.execute(() -> victim.close(why, false));
+                    victim.loop().execute(() -> victim.close(why, false));
                 }
             } catch (Throwable e) {
-                safeLog("shedding failed: " + e);
+                context.log("shedding failed: " + e);
             }
-        }
-    }
-
-    private void safeLog(String line) {
-        try {
-            log.accept(line);
-        } catch (Throwable ignored) {
-            // the log must not end the thread that called it
         }
     }
 
@@ -447,320 +405,6 @@ public final class FaultProxy implements AutoCloseable {
             Thread.sleep(50);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * One client and its upstream connection, both on one loop. Each way has a {@link Flow}: it
-     * reads one socket and writes the other through its {@link Outbound}; a faulty way cuts what
-     * it reads into units and applies the faults decided for each.
-     */
-    private final class Pair implements Served, Outbound.Host {
-        private final EventLoop loop;
-        private final SocketChannel client;
-        private final String label;
-        private final Flow up;
-        private final Flow down;
-        private SocketChannel server;
-        private SelectionKey clientKey;
-        private SelectionKey serverKey;
-        private boolean connected;
-        private boolean done;
-        private int halfClosed;
-        /** System.nanoTime of the last bytes read from either side. */
-        private long lastActivity = System.nanoTime();
-        /** System.nanoTime when the first side ended its stream, 0 before. */
-        private long halfClosedAt;
-
-        Pair(EventLoop loop, SocketChannel client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
-            this.loop = loop;
-            this.client = client;
-            this.label = "#" + number + " " + remote(client);
-            this.up = new Flow("up", direction.up(), new FaultSource(FaultProxy.this::faults, upRandom, upScript));
-            this.down = new Flow("down", direction.down(), new FaultSource(FaultProxy.this::faults, downRandom, downScript));
-        }
-
-        /** On the loop: registers the client (reading nothing yet) and starts connecting upstream. */
-        void register() {
-            if (done) {
-                return;
-            }
-            loop.added(this);
-            try {
-                client.configureBlocking(false);
-                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                clientKey = client.register(loop.selector(), 0, this);
-                server = SocketChannel.open();
-                server.configureBlocking(false);
-                server.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                up.out = new Outbound(server, loop, this, MAX_QUEUED_BYTES_PER_DIRECTION, budget);
-                down.out = new Outbound(client, loop, this, MAX_QUEUED_BYTES_PER_DIRECTION, budget);
-                boolean now = server.connect(upstream);
-                serverKey = server.register(loop.selector(), now ? 0 : SelectionKey.OP_CONNECT, this);
-                if (now) {
-                    connected();
-                } else {
-                    loop.schedule(System.nanoTime() + CONNECT_TIMEOUT_NANOS, () -> {
-                        if (!connected) {
-                            close("upstream " + upstreamName + " unreachable: connect timed out", false);
-                        }
-                    });
-                }
-            } catch (IOException | RuntimeException e) {
-                close("upstream " + upstreamName + " unreachable: " + e.getMessage(), false);
-            }
-        }
-
-        private void connected() {
-            connected = true;
-            lastActivity = System.nanoTime();
-            safeLog(label + " connected, upstream " + upstreamName);
-            interest();
-        }
-
-        @Override
-        public void onReady(SelectionKey key) {
-            if (done || !key.isValid()) {
-                return;
-            }
-            if (key == serverKey && key.isConnectable()) {
-                try {
-                    server.finishConnect();
-                } catch (IOException e) {
-                    close("upstream " + upstreamName + " unreachable: " + e.getMessage(), false);
-                    return;
-                }
-                connected();
-                return;
-            }
-            Flow reading = key == clientKey ? up : down;
-            Flow writing = key == clientKey ? down : up;
-            if (key.isWritable()) {
-                writing.out.flush();
-            }
-            if (!done && key.isValid() && key.isReadable()) {
-                reading.read(key == clientKey ? client : server);
-            }
-        }
-
-        @Override
-        public void interest() {
-            if (done || !connected) {
-                return;
-            }
-            ops(clientKey, up, down);
-            ops(serverKey, down, up);
-        }
-
-        /** A socket reads for the flow that starts at it and writes for the one that ends at it. */
-        private void ops(SelectionKey key, Flow from, Flow to) {
-            if (key == null || !key.isValid()) {
-                return;
-            }
-            int ops = 0;
-            if (!from.eof && !from.out.full()) {
-                ops |= SelectionKey.OP_READ;
-            }
-            if (to.out.unsent()) {
-                ops |= SelectionKey.OP_WRITE;
-            }
-            if (key.interestOps() != ops) {
-                key.interestOps(ops);
-            }
-        }
-
-        @Override
-        public void sweep(long now) {
-            if (done) {
-                return;
-            }
-            if (idleNanos > 0 && now - lastActivity > idleNanos) {
-                close("idle for " + FaultConfig.seconds(Duration.ofNanos(idleNanos)) + " s, closing", false);
-            } else if (halfCloseNanos > 0 && halfClosedAt != 0 && now - halfClosedAt > halfCloseNanos) {
-                close("one side half-closed " + FaultConfig.seconds(Duration.ofNanos(halfCloseNanos)) + " s ago, closing", false);
-            } else {
-                interest(); // a direction that stopped at the shared budget reads again once there is room
-            }
-        }
-
-        /** How long one of its peers has not been taking what is sent to it; any thread. */
-        long stuckNanos(long now) {
-            Outbound a = up.out;
-            Outbound b = down.out;
-            return Math.max(a == null ? 0 : a.stuckNanos(now), b == null ? 0 : b.stuckNanos(now));
-        }
-
-        @Override
-        public void internalError(Throwable e) {
-            close("internal error: " + e, true);
-        }
-
-        @Override
-        public void abort() {
-            close("proxy stopped", false);
-        }
-
-        /** Passes an end of stream on; once both ways ended, the pair is done. */
-        private void halfClose(SocketChannel to) {
-            try {
-                to.shutdownOutput();
-            } catch (IOException ignored) {
-                // the other side is gone already
-            }
-            if (++halfClosed == 2) {
-                close("both sides closed", false);
-            } else {
-                halfClosedAt = System.nanoTime() | 1; // never 0, which means "not half-closed"
-                interest();
-            }
-        }
-
-        @Override
-        public void close(String why, boolean rst) {
-            if (done) {
-                return;
-            }
-            done = true;
-            for (SelectionKey k : new SelectionKey[]{clientKey, serverKey}) {
-                if (k != null) {
-                    k.cancel();
-                }
-            }
-            for (SocketChannel s : new SocketChannel[]{client, server}) {
-                if (s == null) {
-                    continue;
-                }
-                try {
-                    if (rst && s.isConnected()) {
-                        s.setOption(StandardSocketOptions.SO_LINGER, 0); // close() then sends RST, not FIN
-                    }
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
-            for (Flow f : new Flow[]{up, down}) {
-                if (f.out != null) {
-                    f.out.closed(); // gives back its share of the budget
-                }
-            }
-            loop.removed(this);
-            open.remove(this);
-            safeLog(label + " closed: " + (rst && why.equals("reset sent") ? "reset sent to both sides" : why));
-        }
-
-        /** One way through the pair. */
-        private final class Flow {
-            private final String name;
-            private final FaultSource faults;
-            /** Null for a way without faults: its bytes pass as they come. */
-            private final UnitSplitter splitter;
-            private final DeliveryLedger.Window seqs = new DeliveryLedger.Window(); // arrivals per seq, for "seq N #K"
-            private final long opened = System.nanoTime();
-            private Outbound out;
-            private boolean eof;
-            private long count;
-
-            Flow(String name, boolean faulty, FaultSource faults) {
-                this.name = name;
-                this.faults = faults;
-                this.splitter = faulty ? new UnitSplitter(maxFrame) : null;
-            }
-
-            void read(SocketChannel from) {
-                if (out.full()) {
-                    interest(); // the other side is not taking what it is owed: read no more for now
-                    return;
-                }
-                ByteBuffer buf = loop.readBuffer();
-                buf.clear();
-                int n;
-                try {
-                    n = from.read(buf);
-                } catch (IOException e) {
-                    close(name + ": " + e.getMessage(), false);
-                    return;
-                }
-                if (n == 0) {
-                    return;
-                }
-                long arrival = System.nanoTime();
-                lastActivity = arrival;
-                if (n < 0) {
-                    endOfStream();
-                    return;
-                }
-                byte[] b = buf.array();
-                if (splitter == null) {
-                    out.send(b, 0, n, 1, arrival, false, null);
-                } else {
-                    for (UnitSplitter.Unit u : splitter.feed(b, 0, n)) {
-                        unit(u, arrival);
-                        if (done) {
-                            return; // reset: what followed never arrived
-                        }
-                    }
-                }
-                out.release();
-            }
-
-            private void unit(UnitSplitter.Unit u, long arrival) {
-                units.increment();
-                count++;
-                FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
-                        : faults.decide(request(u, arrival), u.corruptible(), u.bytes().length);
-                if (d.clean() && !faults.shapes()) {
-                    out.send(u.bytes(), 0, u.bytes().length, 1, arrival, false, null);
-                    return;
-                }
-                long n = count;
-                out.slice(faults.config().slice());
-                try {
-                    faults.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
-                                    + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + n,
-                            arrival, out, counters, FaultProxy.this::safeLog, FaultSource.Listener.NONE);
-                } catch (IOException e) {
-                    close(name + " failed: " + e.getMessage(), false);
-                }
-            }
-
-            private void endOfStream() {
-                eof = true;
-                if (splitter != null) {
-                    byte[] rest = splitter.drain();
-                    if (rest.length > 0) {
-                        out.send(rest, 0, rest.length, 1, System.nanoTime(), false, null);
-                    }
-                }
-                SocketChannel to = this == up ? server : client;
-                out.endOfInput();
-                out.whenDrained(() -> halfClose(to));
-                out.release();
-                interest();
-            }
-
-            /** A unit as a script matches it; null without a script. */
-            private FaultScript.Request request(UnitSplitter.Unit u, long arrival) {
-                if (!faults.scripted()) {
-                    return null;
-                }
-                byte[] b = u.bytes();
-                FaultScript.RequestType type = FaultScript.RequestType.LINE;
-                long seq = 0;
-                int k = 0;
-                long hello = 0;
-                if (splitter.mode() == UnitSplitter.Mode.FRAMES && b.length >= FrameCodec.HEADER_BYTES) {
-                    if (b[3] == 0x01) {
-                        type = FaultScript.RequestType.HELLO;
-                        hello = faults.script().nextHello();
-                    } else {
-                        type = FaultScript.RequestType.DATA;
-                        seq = FrameCodec.getU32(b, 4);
-                        k = seqs.arrive(seq);
-                    }
-                }
-                return new FaultScript.Request(type, seq, k, hello, faults.script().nextRequest(), arrival - opened);
-            }
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameFormatException;
+import dev.wirelab.part2.proxy.UnitSplitter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

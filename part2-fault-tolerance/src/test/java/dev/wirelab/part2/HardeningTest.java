@@ -1,6 +1,8 @@
 package dev.wirelab.part2;
 
 import dev.wirelab.common.Frame;
+import dev.wirelab.part2.fault.ReplyQueue;
+import dev.wirelab.part2.server.DeliveryLedger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
