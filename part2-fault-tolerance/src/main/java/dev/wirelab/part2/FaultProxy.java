@@ -37,11 +37,12 @@ import java.util.function.Consumer;
  * <p>What one client can hold is bounded: at most {@code maxConnections} pairs (more are refused
  * with a log line a second), a pair with no traffic for the idle timeout is closed, and so is one
  * whose one side has been half-closed for the half-close timeout. Bytes waiting in a direction
- * are bounded per direction ({@link #ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION} queued,
- * {@link Outbound#MAX_UNSENT_BYTES} unsent) and, for replies not due yet, over the whole proxy
- * ({@link Builder#maxQueuedBytes}): past a bound the direction reads no more and TCP pushes back
- * on its sender. When the proxy-wide budget runs out, the pair whose peer has not been reading
- * for longest is closed to make room.
+ * are bounded per direction ({@link ProxyContext#MAX_QUEUED_BYTES_PER_DIRECTION} not yet due,
+ * {@link ProxyContext#MAX_UNSENT_BYTES_PER_DIRECTION} not yet taken by the peer) and over the
+ * whole proxy ({@link Builder#maxQueuedBytes}): past a bound the direction reads no more and TCP
+ * pushes back on its sender. The proxy-wide budget is checked before each read, so what one read
+ * brought (16 KiB) may pass it once per event loop. When it runs out, the pair whose peer has not
+ * been reading for longest is closed to make room.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -168,7 +169,7 @@ public final class FaultProxy implements AutoCloseable {
             return this;
         }
 
-        /** Delayed bytes all connections together may queue; default 64 MiB. */
+        /** Bytes all pairs together may hold, not yet due or not yet taken by a peer; default 64 MiB. */
         public Builder maxQueuedBytes(int bytes) {
             if (bytes < ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION) {
                 throw new IllegalArgumentException("max queued bytes must be at least " + ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION);
@@ -274,7 +275,7 @@ public final class FaultProxy implements AutoCloseable {
         return direction;
     }
 
-    /** Heap bytes of units not yet due, over all connections (payload plus a fixed cost per unit). */
+    /** Bytes held over all pairs: units not yet due (payload plus a fixed cost each) and bytes a peer has not taken. */
     long queuedBytes() {
         return context.budget().used();
     }

@@ -50,7 +50,8 @@ public final class ReplyQueue {
             return used.get() >= max;
         }
 
-        private void add(long bytes) {
+        /** {@code bytes} more in use (negative: given back). */
+        public void add(long bytes) {
             used.addAndGet(bytes);
         }
     }

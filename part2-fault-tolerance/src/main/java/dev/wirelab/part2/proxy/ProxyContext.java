@@ -26,6 +26,8 @@ public final class ProxyContext {
 
     /** Heap bytes of units not yet due that one direction of a pair may queue. */
     public static final int MAX_QUEUED_BYTES_PER_DIRECTION = 256 * 1024;
+    /** Bytes one direction's peer has not taken yet past which that direction reads no more. */
+    public static final int MAX_UNSENT_BYTES_PER_DIRECTION = 64 * 1024;
 
     private volatile FaultConfig faults;
     final InetSocketAddress upstream;
@@ -101,7 +103,7 @@ public final class ProxyContext {
         return List.copyOf(open);
     }
 
-    /** Heap bytes of units not yet due, over all pairs. */
+    /** Bytes queued and unsent, over all pairs. */
     public ReplyQueue.Budget budget() {
         return budget;
     }

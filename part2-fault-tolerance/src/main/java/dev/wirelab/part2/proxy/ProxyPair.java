@@ -68,8 +68,10 @@ public final class ProxyPair implements Served, Outbound.Host {
             server = SocketChannel.open();
             server.configureBlocking(false);
             server.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            up.out = new Outbound(server, loop, this, ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION, context.budget);
-            down.out = new Outbound(client, loop, this, ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION, context.budget);
+            up.out = new Outbound(server, loop, this, ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION,
+                    ProxyContext.MAX_UNSENT_BYTES_PER_DIRECTION, context.budget);
+            down.out = new Outbound(client, loop, this, ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION,
+                    ProxyContext.MAX_UNSENT_BYTES_PER_DIRECTION, context.budget);
             boolean now = server.connect(context.upstream);
             serverKey = server.register(loop.selector(), now ? 0 : SelectionKey.OP_CONNECT, this);
             if (now) {

@@ -35,6 +35,8 @@ public final class EchoConnection implements Served, Outbound.Host {
     public static final String PACKET_LOSS = "Packet Loss";
     /** Heap bytes of replies not yet due one connection may queue before it stops reading. */
     static final int MAX_QUEUED_BYTES = 1 << 20;
+    /** Bytes the socket has not taken yet past which the connection stops reading. */
+    static final int MAX_UNSENT_BYTES = 256 * 1024;
     private static final int DISCARD_LIMIT = 1 << 20;
     /** How long an over-long line's sender may take to read the error, without an idle timeout. */
     private static final long DISCARD_GRACE_NANOS = 10_000_000_000L;
@@ -87,7 +89,7 @@ public final class EchoConnection implements Served, Outbound.Host {
         this.faults = new FaultSource(server::faults, random, server.scriptRunner());
         this.logging = server.logging();
         this.observer = server.observer();
-        this.outbound = new Outbound(channel, loop, this, MAX_QUEUED_BYTES, null);
+        this.outbound = new Outbound(channel, loop, this, MAX_QUEUED_BYTES, MAX_UNSENT_BYTES, null);
         this.handler = new EchoHandler(server, this, outbound, faults, number, label, ip);
         this.lineSink = handler::line;
     }

@@ -17,13 +17,13 @@ import java.util.List;
  * replies that are not due yet, released by a timer of the loop. It is the {@link ReplySink}
  * faults are applied to.
  *
- * <p>Bounded: the queue by its byte limit (and a shared budget, if any), the output buffer by
- * {@link #MAX_UNSENT_BYTES}; past those {@link #full()} says to read no more, and TCP pushes back
- * on the sender. Loop thread only, except {@link #stuckNanos}.
+ * <p>Bounded: the queue by its byte limit, the output buffer by its own, and both together by a
+ * shared budget if there is one (the proxy's, over all its pairs); past those {@link #full()}
+ * says to read no more, and TCP pushes back on the sender. Loop thread only, except
+ * {@link #stuckNanos}.
  */
 public final class Outbound implements ReplySink {
 
-    public static final int MAX_UNSENT_BYTES = 256 * 1024;
 
     /** What the owner of the socket does for its outbound. */
     public interface Host {
@@ -38,6 +38,9 @@ public final class Outbound implements ReplySink {
     private final EventLoop loop;
     private final Host host;
     private final ReplyQueue queue;
+    private final int maxUnsent;
+    /** Also counts the unsent bytes, so a peer that does not read holds its share of it; may be null. */
+    private final ReplyQueue.Budget shared;
     private byte[] out = new byte[0];
     private int outStart;
     private int outEnd;
@@ -59,13 +62,17 @@ public final class Outbound implements ReplySink {
 
     /**
      * @param maxQueuedBytes what the queue of replies not yet due may hold (heap bytes)
-     * @param shared         a budget shared with other outbounds, or null
+     * @param maxUnsent      unsent bytes past which the owner should read no more
+     * @param shared         a budget shared with other outbounds (queued and unsent bytes), or null
      */
-    public Outbound(SocketChannel channel, EventLoop loop, Host host, long maxQueuedBytes, ReplyQueue.Budget shared) {
+    public Outbound(SocketChannel channel, EventLoop loop, Host host, long maxQueuedBytes, int maxUnsent,
+                    ReplyQueue.Budget shared) {
         this.channel = channel;
         this.loop = loop;
         this.host = host;
         this.queue = new ReplyQueue(maxQueuedBytes, shared);
+        this.maxUnsent = maxUnsent;
+        this.shared = shared;
     }
 
     public void slice(int bytes) {
@@ -121,7 +128,7 @@ public final class Outbound implements ReplySink {
 
     /** What the socket has not taken yet plus what is queued: whether reading more would overfill. */
     public boolean full() {
-        return outEnd - outStart >= MAX_UNSENT_BYTES || queue.full();
+        return outEnd - outStart >= maxUnsent || queue.full();
     }
 
     public boolean unsent() {
@@ -215,6 +222,7 @@ public final class Outbound implements ReplySink {
             return;
         }
         if (outEnd > outStart) {
+            int before = outStart;
             try {
                 if (slice <= 0) {
                     outStart += channel.write(ByteBuffer.wrap(out, outStart, outEnd - outStart));
@@ -228,6 +236,10 @@ public final class Outbound implements ReplySink {
             } catch (IOException e) {
                 host.close("write failed: " + e.getMessage(), false);
                 return;
+            } finally {
+                if (shared != null) {
+                    shared.add(before - outStart);
+                }
             }
         }
         if (outStart == outEnd) {
@@ -262,12 +274,19 @@ public final class Outbound implements ReplySink {
         }
         System.arraycopy(b, off, out, outEnd, len);
         outEnd += len;
+        if (shared != null) {
+            shared.add(len);
+        }
     }
 
     /** The connection closed: nothing more is sent, and the queue's budget is given back. */
     public void closed() {
         closed = true;
         queue.clear();
+        if (shared != null) {
+            shared.add(-(outEnd - outStart));
+        }
+        outStart = outEnd = 0;
         blockedSince = 0;
     }
 }
