@@ -34,7 +34,7 @@ public record FaultConfig(Duration delay, Duration jitter, DelayDistribution del
     public enum DelayDistribution { UNIFORM, NORMAL, PARETO }
 
     /** Longest delay, jitter or stall accepted: an hour. */
-    static final Duration MAX_TIME = Duration.ofHours(1);
+    public static final Duration MAX_TIME = Duration.ofHours(1);
 
     public FaultConfig {
         Objects.requireNonNull(delay, "delay");
@@ -195,7 +195,7 @@ public record FaultConfig(Duration delay, Duration jitter, DelayDistribution del
         return b.isEmpty() ? "none" : b.substring(1);
     }
 
-    static String seconds(Duration d) {
+    public static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.3f", d.toNanos() / 1e9);
     }
 

@@ -1,6 +1,7 @@
 package dev.wirelab.part2;
 
 import dev.wirelab.common.Frame;
+import dev.wirelab.part2.fault.FaultSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
