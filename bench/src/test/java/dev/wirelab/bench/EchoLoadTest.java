@@ -29,7 +29,7 @@ class EchoLoadTest {
         try (EchoServer server = EchoServer.builder().port(0).start();
              EchoLoad load = new EchoLoad(server.address(), connections, 2, line(32))) {
             long[] served = new long[2];
-            EchoLoad.Window w = load.measure(Duration.ofMillis(50), Duration.ofMillis(500),
+            Load.Window w = load.measure(Duration.ofMillis(50), Duration.ofMillis(500),
                     () -> served[0] = server.stats().messages(), () -> served[1] = server.stats().messages());
 
             assertTrue(w.count() > 0, "no round trip completed in 500 ms");
@@ -61,7 +61,7 @@ class EchoLoadTest {
     void messagesLargerThanTheSocketTakesAtOnceStillMakeWholeRoundTrips() throws Exception {
         try (EchoServer server = EchoServer.builder().port(0).start();
              EchoLoad load = new EchoLoad(server.address(), 2, 1, line(65536))) {
-            EchoLoad.Window w = load.measure(Duration.ZERO, Duration.ofMillis(300), () -> { }, () -> { });
+            Load.Window w = load.measure(Duration.ZERO, Duration.ofMillis(300), () -> { }, () -> { });
             assertTrue(w.count() > 0, "no 64 KiB round trip completed in 300 ms");
         }
     }
@@ -84,7 +84,7 @@ class EchoLoadTest {
 
     @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
-        assertEquals(2.5, EchoBench.median(new double[]{4, 1, 3, 2}));
-        assertEquals(3.0, EchoBench.median(new double[]{5, 3, 1}));
+        assertEquals(2.5, Stats.median(new double[]{4, 1, 3, 2}));
+        assertEquals(3.0, Stats.median(new double[]{5, 3, 1}));
     }
 }
