@@ -59,6 +59,8 @@ public final class ProxyBench implements Callable<Integer>, Planned {
             description = "Bytes per echoed line in the latency runs (default: ${DEFAULT-VALUE}).")
     int size;
 
+    private static final int WARMUP_CONNECTIONS = 100;
+
     /** Bulk throughput assumed for the time estimate only (loopback through one extra hop). */
     private static final double ASSUMED_MB_PER_S = 300;
 
@@ -85,7 +87,7 @@ public final class ProxyBench implements Callable<Integer>, Planned {
             }
             progress.step("warming up: echo round trips, direct and through the proxy");
             for (InetSocketAddress a : echoPaths) {
-                latencyRun(a, 100, message, 0, Math.max(1, warmup));
+                latencyRun(a, WARMUP_CONNECTIONS, message, 0, Math.max(1, warmup));
             }
             for (int l = 0; l < levels.length; l++) {
                 int c = levels[l];
@@ -144,7 +146,7 @@ public final class ProxyBench implements Callable<Integer>, Planned {
 
     private FaultProxy proxy(InetSocketAddress upstream) throws java.io.IOException {
         return FaultProxy.builder().host("127.0.0.1").port(0).upstream(upstream).faults(FaultConfig.none())
-                .maxConnections(4 * Arrays.stream(levels).max().orElse(1) + 16).start();
+                .maxConnections(2 * Math.max(WARMUP_CONNECTIONS, Arrays.stream(levels).max().orElse(1))).start();
     }
 
     private static Load.Window latencyRun(InetSocketAddress target, int connections, byte[] message, double warmupSeconds,
