@@ -29,8 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "echo", mixinStandardHelpOptions = true,
         description = {"Part 2: echo round trips per second, p50/p99 latency and server CPU per echo at 1, 100 and 1,000 "
                 + "connections, part 2's echo server vs Netty's example EchoServerHandler (NIO), under a selector-driven and a "
-                + "blocking load generator, on loopback; then each server's CPU while its clients are idle.",
-                "With the defaults it takes about 5 minutes."})
+                + "blocking load generator, on loopback; then each server's CPU while its clients are idle."})
 public final class EchoBench implements Callable<Integer>, Planned {
 
     /** Which load generator(s) to run. */
@@ -181,11 +180,15 @@ public final class EchoBench implements Callable<Integer>, Planned {
         }
     }
 
+    /** Connecting and closing one load connection, for the estimate only (1,000 take about a second). */
+    private static final double CONNECTION_SECONDS = 0.001;
+
     @Override
     public Duration planned() {
         int g = generators.kinds.size();
-        double s = g * 2 * warmup * 2 + g * levels.length * rounds * 2 * (warmup + seconds)
-                + (idleSeconds > 0 ? 2 * (idleSeconds + IDLE_SETTLE.toMillis() / 1000.0) : 0);
+        double connections = Arrays.stream(levels).asDoubleStream().sum() * rounds * g * 2 + 100.0 * g * 2;
+        double s = g * 2 * warmup * 2 + g * levels.length * rounds * 2 * (warmup + seconds) + connections * CONNECTION_SECONDS
+                + (idleSeconds > 0 ? 2 * (idleSeconds + IDLE_SETTLE.toMillis() / 1000.0 + idleConnections * CONNECTION_SECONDS) : 0);
         return Progress.seconds(s);
     }
 

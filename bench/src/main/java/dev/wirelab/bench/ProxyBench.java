@@ -24,8 +24,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"Part 2: the fault proxy without faults against a direct connection: one-way bulk throughput and the "
-                + "p50/p99 latency it adds to echo round trips, at 1 and 100 connections.",
-                "With the defaults it takes about 1 minute."})
+                + "p50/p99 latency it adds to echo round trips, at 1 and 100 connections."})
 public final class ProxyBench implements Callable<Integer>, Planned {
 
     @Spec

@@ -50,14 +50,15 @@ public final class ReliabilityBench implements Callable<Integer>, Planned {
     private static final java.util.function.UnaryOperator<dev.wirelab.part3.ResilientClient.Config> PERSISTENT =
             c -> c.withMaxAttempts(40);
 
-    /** Seconds the default runs took on the lab's 2-core machine, for the estimate only. */
-    private static final double ASSUMED_SECONDS_PER_10K = 45;
+    /** Seconds the default runs took without their delays on the lab's 2-core machine, for the estimate only. */
+    private static final double ASSUMED_SECONDS_PER_12K = 36;
 
     private Progress progress;
 
     @Override
     public Duration planned() {
-        return Progress.seconds(ASSUMED_SECONDS_PER_10K * (count + dropCount) / 12_000.0 + 0.1 * delayMs * 1.5);
+        // The delay runs wait out 100 stop-and-wait round trips and 1,000 / 16 windows of them.
+        return Progress.seconds(ASSUMED_SECONDS_PER_12K * (count + dropCount) / 12_000.0 + delayMs / 1000.0 * (100 + 1000 / 16.0));
     }
 
     @Override
