@@ -1,6 +1,5 @@
 package dev.wirelab.part2;
 
-import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameFormatException;
@@ -12,15 +11,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 
 /**
- * One client of the {@link EchoServer}: detects line or frame mode from the first bytes, cuts the
- * input into messages, answers each (HELLO, DATA, a line) with the faults its {@link FaultSource}
- * decides, and hands the replies to its {@link Outbound}. Runs on its {@link EventLoop}'s thread
- * only, so it needs no locks; a misbehaving client only ever ends its own connection.
+ * One client of the {@link EchoServer}, in three stages as Netty's pipeline: this class reads,
+ * detects line or frame mode from the first bytes and cuts the input into messages (a
+ * {@link LineSplitter} or a {@link dev.wirelab.common.FrameDecoder}); its {@link EchoHandler}
+ * answers each message with the faults decided for it; its {@link Outbound} sends the answers
+ * when they are due. Runs on its {@link EventLoop}'s thread only, so it needs no locks; a
+ * misbehaving client only ever ends its own connection.
  *
  * <p>Memory per connection is bounded: the unfinished line or frame (at most max-frame bytes) and
  * what {@link Outbound} holds; past that the connection stops reading, and TCP's flow control
@@ -35,7 +34,6 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     private static final int DISCARD_LIMIT = 1 << 20;
     /** How long an over-long line's sender may take to read the error, without an idle timeout. */
     private static final long DISCARD_GRACE_NANOS = 10_000_000_000L;
-    private static final byte[] HELLO_ACK = FrameCodec.encode(Frame.ack(0, new byte[0]));
 
     private enum Mode { UNDECIDED, LINES, FRAMES }
 
@@ -44,17 +42,15 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     private final SocketChannel channel;
     private final long number;
     private final String remote;
-    /** The peer's address without its port: what its share of the delivery ledger is counted by. */
-    private final String address;
     private final String label;
     private final FaultSource faults;
     private final boolean logging;
     private final ServerObserver observer;
     private final Outbound outbound;
+    private final EchoHandler handler;
     private SelectionKey key;
     private boolean closed;
     private boolean resetSent;
-    private long messages;
     private long arrival;
     private long lastRead;
     private long opened;
@@ -63,21 +59,10 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     private Mode mode = Mode.UNDECIDED;
     private final byte[] prefix = new byte[3];
     private int prefixLength;
-    private byte[] line = new byte[0];
-    private int lineLength;
+    private LineSplitter splitter;
+    /** Made once: a method reference per read would be an allocation per read. */
+    private final LineSplitter.Sink lineSink;
     private FrameDecoder decoder;
-    /** The HELLO id, or the label without one (what {@link Delivery#clientId()} reports). */
-    private String clientId;
-    /** {@link #clientId} as log lines show it: escaped, since a peer chose it. */
-    private String shownId;
-    private boolean named;
-    /**
-     * Without HELLO a connection is its own client, with its own window that ends with it: an
-     * ip:port is reused by the next client that gets the same ephemeral port, and a HELLO id may
-     * spell the same text; sharing numbers with either would acknowledge a stranger's seq=1
-     * without delivering it.
-     */
-    private final DeliveryLedger.Window unnamed = new DeliveryLedger.Window();
     private boolean eof;
     private boolean discarding;
     private int discarded;
@@ -98,14 +83,13 @@ final class EchoConnection implements ReplySink, Outbound.Host {
             ip = r = "unknown";
         }
         this.remote = r;
-        this.address = ip;
         this.label = "#" + number + " " + remote;
-        this.faults = new FaultSource(server.faults(), random, server.scriptRunner());
+        this.faults = new FaultSource(server::faults, random, server.scriptRunner());
         this.logging = server.logging();
         this.observer = server.observer();
         this.outbound = new Outbound(channel, loop, this);
-        this.clientId = label;
-        this.shownId = label;
+        this.handler = new EchoHandler(server, this, outbound, faults, number, label, ip);
+        this.lineSink = handler::line;
     }
 
     /** On the loop: starts serving. */
@@ -214,6 +198,8 @@ final class EchoConnection implements ReplySink, Outbound.Host {
             log(label + (frames ? " speaks frames (wire format v1)" : " speaks lines"));
             if (frames) {
                 decoder = new FrameDecoder(server.maxFrame());
+            } else {
+                splitter = new LineSplitter(server.maxFrame());
             }
             if (!process(prefix, 0, prefixLength)) {
                 return;
@@ -230,9 +216,9 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     private void endOfStream() {
         eof = true;
         String why = "client closed";
-        if (mode == Mode.LINES && lineLength > 0) {
+        if (mode == Mode.LINES && splitter.buffered() > 0) {
             server.rejected.increment();
-            why = "client closed in the middle of a line, " + lineLength + " unterminated bytes discarded";
+            why = "client closed in the middle of a line, " + splitter.buffered() + " unterminated bytes discarded";
         } else if (mode == Mode.FRAMES && decoder.buffered() > 0) {
             server.rejected.increment();
             why = "client closed in the middle of a frame, " + decoder.buffered() + " bytes discarded";
@@ -248,52 +234,14 @@ final class EchoConnection implements ReplySink, Outbound.Host {
     // ---- line mode -------------------------------------------------------------------------
 
     private boolean lines(byte[] buf, int off, int len) {
-        int max = server.maxFrame();
-        int start = off;
-        int end = off + len;
-        for (int i = off; i < end; i++) {
-            if (buf[i] != '\n') {
-                continue;
-            }
-            if (lineLength == 0) {
-                if (i - start > max) {
-                    return overlong(i - start);
-                }
-                line(buf, start, i + 1 - start);
-            } else {
-                if (lineLength + i - start > max) {
-                    return overlong(lineLength + i - start);
-                }
-                appendLine(buf, start, i + 1 - start);
-                line(line, 0, lineLength);
-                lineLength = 0;
-                if (line.length > 4096) {
-                    line = new byte[0];
-                }
-            }
-            if (closed) {
-                return false;
-            }
-            start = i + 1;
+        splitter.feed(buf, off, len, lineSink);
+        if (splitter.overlong() >= 0) {
+            return overlong(splitter.overlong());
         }
-        if (start < end) {
-            if (lineLength + end - start > max) {
-                return overlong(lineLength + end - start);
-            }
-            appendLine(buf, start, end - start);
-        }
-        return true;
+        return !closed;
     }
 
-    private void appendLine(byte[] b, int off, int len) {
-        if (lineLength + len > line.length) {
-            line = Arrays.copyOf(line, Math.max(lineLength + len, Math.max(64, Math.min(line.length * 2, server.maxFrame() + 1))));
-        }
-        System.arraycopy(b, off, line, lineLength, len);
-        lineLength += len;
-    }
-
-    private boolean overlong(int length) {
+    private boolean overlong(long length) {
         server.rejected.increment();
         String why = "line longer than " + server.maxFrame() + " bytes (" + length + "+ without a newline), closing";
         byte[] msg = ("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII);
@@ -309,8 +257,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         // client reads it: send FIN after it, and discard (a bounded amount of) what still comes.
         discarding = true;
         discardReason = why;
-        lineLength = 0;
-        line = new byte[0];
+        splitter.drain();
         outbound.whenDrained(() -> {
             try {
                 channel.shutdownOutput();
@@ -327,36 +274,6 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         return false;
     }
 
-    /** One message: {@code len} bytes ending with its newline. */
-    private void line(byte[] b, int off, int len) {
-        messages++;
-        server.messages.increment();
-        server.lines.increment();
-        if (logging) {
-            log(label + " received " + Log.shown(b, off, len));
-        }
-        long n = messages;
-        if (observer != null) {
-            observe(new ServerEvent.LineArrived(arrival, number, n, Arrays.copyOfRange(b, off, off + len)));
-        }
-        if (faults.none() && outbound.direct()) {
-            if (observer == null) {
-                outbound.append(b, off, len, null); // the fast path of a clean echo: no allocation
-            } else {
-                outbound.append(b, off, len, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
-            }
-            return;
-        }
-        int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
-        FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
-                : faults.decide(request(FaultScript.RequestType.LINE, 0, 0), len - terminator, len);
-        if (d.clean()) {
-            send(b, off, len, 1, arrival, false, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
-            return;
-        }
-        apply(d, Arrays.copyOfRange(b, off, off + len), PACKET_LOSS_LINE, 0, () -> "line " + n, ServerEvent.ReplyType.LINE);
-    }
-
     // ---- frame mode ------------------------------------------------------------------------
 
     private boolean frames(byte[] b, int off, int len) {
@@ -365,7 +282,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
             // client then only retransmits what really was not acknowledged.
             decoder.feed(b, off, len, f -> {
                 if (!closed) {
-                    frame(f);
+                    handler.frame(f);
                 }
             });
         } catch (FrameFormatException e) {
@@ -388,144 +305,6 @@ final class EchoConnection implements ReplySink, Outbound.Host {
             return false;
         }
         return !closed;
-    }
-
-    private void frame(Frame f) {
-        switch (f.type()) {
-            case HELLO -> hello(f);
-            case DATA -> data(f);
-            case ACK, ERROR -> log(label + " unexpected " + f.type() + " seq=" + f.seq() + " from a client, ignored");
-        }
-    }
-
-    private void hello(Frame f) {
-        String id = f.payloadText();
-        String shown = id.isEmpty() ? label : Log.shown(f.payload());
-        long helloNumber = faults.scripted() ? faults.script().nextHello() : 0;
-        if (named && !id.equals(clientId)) {
-            // One id per connection: a connection cycling through ids could otherwise fill the
-            // delivery ledger from a single socket and push other clients out.
-            log(label + " second HELLO (" + shown + ") after " + shownId + ", refused with ERROR 0");
-            observe(new ServerEvent.Hello(arrival, number, id, false));
-            reply(Frame.error(0, "one HELLO per connection"), 0, () -> "HELLO", ServerEvent.ReplyType.ERROR,
-                    request(FaultScript.RequestType.HELLO, 0, 0, helloNumber));
-            return;
-        }
-        FaultSource.Decision d = faults.decide(request(FaultScript.RequestType.HELLO, 0, 0, helloNumber),
-                HELLO_ACK.length, HELLO_ACK.length);
-        if (!d.delivered()) {
-            // ERROR 0 tells the client its HELLO was not delivered: then it must not count
-            // either, or the connection would run under an id the client thinks failed.
-            log(label + " lost HELLO from " + shown + ", id not taken");
-            observe(new ServerEvent.Hello(arrival, number, id, false));
-        } else if (!id.isEmpty()) {
-            clientId = id;
-            shownId = shown;
-            named = true;
-            log(label + " hello from " + shownId);
-            observe(new ServerEvent.Hello(arrival, number, id, true));
-        } else {
-            log(label + " hello without an id, the connection stays its own client");
-            observe(new ServerEvent.Hello(arrival, number, id, true));
-        }
-        replyFrame(d, HELLO_ACK, 0, () -> "HELLO");
-    }
-
-    private void data(Frame f) {
-        messages++;
-        server.messages.increment();
-        long seq = f.seq();
-        if (seq == 0) {
-            log(label + " DATA with seq 0 from " + shownId + " (seq starts at 1), answered with ERROR");
-            reply(Frame.error(0, "DATA seq must be at least 1"), 0, () -> "DATA seq=0", ServerEvent.ReplyType.ERROR,
-                    request(FaultScript.RequestType.DATA, 0, 0));
-            return;
-        }
-        int arrivalCount = 0;
-        if (observer != null || faults.scripted()) {
-            arrivalCount = named ? server.ledger().arrive(address, clientId, seq) : unnamed.arrive(seq);
-            observe(new ServerEvent.DataArrived(arrival, number, clientId, seq, arrivalCount, f.payload()));
-        }
-        byte[] ack = FrameCodec.encode(Frame.ack(seq, f.payload()));
-        FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
-                : faults.decide(request(FaultScript.RequestType.DATA, seq, arrivalCount), ack.length, ack.length);
-        if (!d.delivered()) {
-            // The wire format's ERROR n means "n was not delivered" (and a dropped reply stands
-            // for a lost request): a lost message never reaches the handler.
-            log(label + " lost seq=" + seq + " from " + shownId + ", not delivered");
-        } else if (named ? server.ledger().markDelivered(address, clientId, seq) : DeliveryLedger.markLocal(unnamed, seq)) {
-            server.delivered.increment();
-            log(label + " delivered seq=" + seq + " from " + shownId);
-            observe(new ServerEvent.Delivered(arrival, number, clientId, seq));
-            server.deliver(new Delivery(clientId, seq, f.payload()));
-        } else {
-            server.duplicatesSuppressed.increment();
-            log(label + " duplicate seq=" + seq + " from " + shownId + ", acknowledged again");
-            observe(new ServerEvent.DuplicateSuppressed(arrival, number, clientId, seq));
-        }
-        replyFrame(d, ack, seq, () -> "seq=" + seq);
-    }
-
-    private FaultScript.Request request(FaultScript.RequestType type, long seq, int arrivalCount) {
-        return request(type, seq, arrivalCount, 0);
-    }
-
-    /** The request as a script matches it; null without a script (nothing to match). */
-    private FaultScript.Request request(FaultScript.RequestType type, long seq, int arrivalCount, long hello) {
-        if (!faults.scripted()) {
-            return null;
-        }
-        return new FaultScript.Request(type, seq, arrivalCount, hello, faults.script().nextRequest(), arrival - opened);
-    }
-
-    /** A reply of the server's own (an ERROR for a bad request), with the faults a reply can get. */
-    private void reply(Frame reply, long seq, Supplier<String> what, ServerEvent.ReplyType type, FaultScript.Request request) {
-        byte[] bytes = FrameCodec.encode(reply);
-        FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN : faults.decide(request, bytes.length, bytes.length);
-        if (d.clean()) {
-            send(bytes, 0, bytes.length, 1, arrival, false, sent(type, seq, bytes.length, 1, false));
-            return;
-        }
-        apply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), seq, what, type);
-    }
-
-    private void replyFrame(FaultSource.Decision d, byte[] bytes, long seq, Supplier<String> what) {
-        if (d.clean()) {
-            send(bytes, 0, bytes.length, 1, arrival, false, sent(ServerEvent.ReplyType.ACK, seq, bytes.length, 1, false));
-            return;
-        }
-        apply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), seq, what, ServerEvent.ReplyType.ACK);
-    }
-
-    private void apply(FaultSource.Decision d, byte[] reply, byte[] lossReplacement, long seq, Supplier<String> what,
-                       ServerEvent.ReplyType type) {
-        FaultSource.Listener listener = observer == null ? FaultSource.Listener.NONE : new FaultSource.Listener() {
-            @Override
-            public void applied(FaultSource.Applied a) {
-                observe(new ServerEvent.FaultApplied(System.nanoTime(), number, a.fault(), what.get(), seq, a.rule()));
-            }
-
-            @Override
-            public Runnable sending(byte[] bytes, int copies, boolean corrupted, boolean replacement) {
-                ServerEvent.ReplyType t = !replacement ? type
-                        : type == ServerEvent.ReplyType.LINE ? ServerEvent.ReplyType.PACKET_LOSS_LINE : ServerEvent.ReplyType.ERROR;
-                return sent(t, seq, bytes.length, copies, corrupted);
-            }
-        };
-        try {
-            faults.apply(d, reply, lossReplacement, () -> label + " reply to " + what.get(), arrival, this,
-                    server.faultCounters(), logging ? this::log : null, listener);
-        } catch (IOException e) {
-            close("connection error: " + e.getMessage(), false);
-        }
-    }
-
-    /** What tells the observer a reply left; null without an observer. */
-    private Runnable sent(ServerEvent.ReplyType type, long seq, int bytes, int copies, boolean corrupted) {
-        if (observer == null) {
-            return null;
-        }
-        return () -> observe(new ServerEvent.ReplySent(System.nanoTime(), number, type, seq, bytes, copies, corrupted));
     }
 
     // ---- output: the reply sink the faults are applied to -----------------------------------
@@ -596,7 +375,7 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         outbound.closed();
         loop.removed(this);
         server.closed(this);
-        log(label + " closed: " + why + " (" + messages + " messages)");
+        log(label + " closed: " + why + " (" + handler.messages() + " messages)");
         if (observer != null) {
             long now = System.nanoTime();
             if (rst && why.equals("reset sent") && !resetSent) {
@@ -607,15 +386,24 @@ final class EchoConnection implements ReplySink, Outbound.Host {
         }
     }
 
+    /** When the bytes being handled arrived (System.nanoTime): what their replies' delays count from. */
+    long arrival() {
+        return arrival;
+    }
+
+    long opened() {
+        return opened;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
     private void observe(ServerEvent e) {
-        if (observer != null) {
-            server.observe(e);
-        }
+        handler.observe(e);
     }
 
     private void log(String line) {
-        if (logging) {
-            server.log(line);
-        }
+        handler.log(line);
     }
 }

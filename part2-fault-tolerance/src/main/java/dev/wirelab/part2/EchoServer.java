@@ -43,7 +43,8 @@ public final class EchoServer implements AutoCloseable {
     /** Connections waiting to be accepted; large enough for a thousand clients connecting at once. */
     private static final int BACKLOG = 4096;
 
-    private final FaultConfig faults;
+    /** Swapped whole by {@link #setFaults} (the admin API); each request reads the current one. */
+    private volatile FaultConfig faults;
     private final int maxFrame;
     private final Duration idleTimeout;
     private final int maxConnections;
@@ -258,6 +259,11 @@ public final class EchoServer implements AutoCloseable {
 
     public FaultConfig faults() {
         return faults;
+    }
+
+    /** Changes the random faults for the next requests, on every connection; safe from any thread. */
+    public void setFaults(FaultConfig f) {
+        this.faults = Objects.requireNonNull(f, "faults");
     }
 
     /** The script this server runs ({@link FaultScript#none()} without one). */

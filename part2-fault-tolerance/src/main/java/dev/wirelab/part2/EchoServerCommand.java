@@ -55,6 +55,9 @@ final class EchoServerCommand implements Callable<Integer> {
     @Mixin
     LogOptions logging;
 
+    @Mixin
+    AdminOptions admin;
+
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Connections served at once; more are closed at once, logged once a second (default: what the"
                     + " file descriptor limit leaves room for, at most 10000).")
@@ -99,12 +102,23 @@ final class EchoServerCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
+        AdminServer adminServer;
+        try {
+            adminServer = admin.start(AdminServer.of(server), log == null ? line -> { } : log.sink());
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
         out.println("echo server listening on " + server.address().getAddress().getHostAddress() + ":" + server.port()
-                + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed);
+                + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed
+                + AdminOptions.describe(adminServer));
         out.println("line mode for nc, frame mode for wire-format clients; Ctrl-C prints the counters and stops");
         out.flush();
         CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (adminServer != null) {
+                adminServer.close();
+            }
             server.close();
             closeLog(log, out);
             out.println();

@@ -42,6 +42,44 @@ final class FaultOptions {
             description = "Probability that the connection is aborted with a TCP RST instead of a reply (default: ${DEFAULT-VALUE}).")
     double reset;
 
+    @Option(names = "--burst", paramLabel = "MEAN", defaultValue = "0",
+            description = "With --loss: losses come in bursts of this mean length (Gilbert-Elliott), at the same"
+                    + " long-run rate; 0: independent losses (default: ${DEFAULT-VALUE}).")
+    double burst;
+
+    @Option(names = "--delay-dist", paramLabel = "DIST", defaultValue = "uniform", converter = DistConverter.class,
+            description = "How --jitter is spread: uniform (0..jitter), normal (jitter = standard deviation, never"
+                    + " below 0) or pareto (jitter = mean, a long tail) (default: uniform).")
+    FaultConfig.DelayDistribution delayDist;
+
+    @Option(names = "--reorder", paramLabel = "RATE", defaultValue = "0",
+            description = "Probability that a reply is held back and sent after the next one (default: ${DEFAULT-VALUE}).")
+    double reorder;
+
+    @Option(names = "--rate", paramLabel = "BYTES_PER_S", defaultValue = "0",
+            description = "Bandwidth of one connection's replies; the token bucket holds 10 ms of it or 1500 bytes,"
+                    + " whichever is more; 0: no limit (default: ${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(names = "--slice", paramLabel = "BYTES", defaultValue = "0",
+            description = "Write replies in pieces of at most BYTES, each its own segment; 0: whole (default: ${DEFAULT-VALUE}).")
+    int slice;
+
+    @Option(names = "--stall", paramLabel = "RATE", defaultValue = "0",
+            description = "Probability that a request makes the connection send nothing for --stall-for (default: ${DEFAULT-VALUE}).")
+    double stall;
+
+    @Option(names = "--stall-for", paramLabel = "SECONDS", defaultValue = "1",
+            description = "How long a --stall lasts (default: ${DEFAULT-VALUE}).")
+    double stallFor;
+
+    static final class DistConverter implements CommandLine.ITypeConverter<FaultConfig.DelayDistribution> {
+        @Override
+        public FaultConfig.DelayDistribution convert(String value) {
+            return lowerCaseEnum(FaultConfig.DelayDistribution.class, value);
+        }
+    }
+
     @Option(names = "--script", paramLabel = "FILE",
             description = "Faults on exact events, one rule per line ('seq 3: ack-drop'); its rules win over the rates"
                     + " for the events they name (see docs/part2-fault-tolerance.md).")
@@ -64,6 +102,15 @@ final class FaultOptions {
     }
 
     static <E extends Enum<E>> E lowerCaseEnum(Class<E> type, String value) {
+        try {
+            return lowerCaseEnumOrIae(type, null, value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
+    /** The constant named {@code value} in any case; else an IllegalArgumentException listing the names. */
+    static <E extends Enum<E>> E lowerCaseEnumOrIae(Class<E> type, String key, String value) {
         for (E e : type.getEnumConstants()) {
             if (e.name().equalsIgnoreCase(value)) {
                 return e;
@@ -73,12 +120,13 @@ final class FaultOptions {
         for (E e : type.getEnumConstants()) {
             names.append(names.isEmpty() ? "" : ", ").append(e.name().toLowerCase(java.util.Locale.ROOT));
         }
-        throw new CommandLine.TypeConversionException("'" + value + "' is not one of " + names);
+        throw new IllegalArgumentException((key == null ? "" : key + ": ") + "'" + value + "' is not one of " + names);
     }
 
     FaultConfig config() {
         try {
-            return new FaultConfig(seconds("--delay", delay), seconds("--jitter", jitter), loss, lossMode, corrupt, duplicate, reset);
+            return new FaultConfig(seconds("--delay", delay), seconds("--jitter", jitter), delayDist, loss, burst, lossMode,
+                    corrupt, duplicate, reset, reorder, rate, slice, stall, seconds("--stall-for", stallFor));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
         }

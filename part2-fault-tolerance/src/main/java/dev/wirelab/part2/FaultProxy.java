@@ -49,7 +49,11 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private final InetSocketAddress upstream;
-    private final FaultConfig faults;
+    /** Swapped whole by {@link #setFaults} (the admin API): each unit reads the current one. */
+    private volatile FaultConfig faults;
+    private final boolean liveFaults;
+    private final FaultScript.Runner upScript;
+    private final FaultScript.Runner downScript;
     private final Direction direction;
     private final int maxFrame;
     private final Consumer<String> log;
@@ -79,6 +83,9 @@ public final class FaultProxy implements AutoCloseable {
     private FaultProxy(Builder b) throws IOException {
         this.upstream = Objects.requireNonNull(b.upstream, "upstream");
         this.faults = b.faults;
+        this.liveFaults = b.liveFaults;
+        this.upScript = b.script.isEmpty() ? null : b.script.runner();
+        this.downScript = b.script.isEmpty() ? null : b.script.runner();
         this.direction = b.direction;
         this.maxFrame = b.maxFrame;
         this.log = b.log;
@@ -135,6 +142,8 @@ public final class FaultProxy implements AutoCloseable {
         private java.time.Duration idleTimeout = java.time.Duration.ofMinutes(5);
         private java.time.Duration halfCloseTimeout = java.time.Duration.ofMinutes(1);
         private int maxQueuedBytes = 64 << 20;
+        private FaultScript script = FaultScript.none();
+        private boolean liveFaults;
 
         private Builder() {
         }
@@ -196,6 +205,25 @@ public final class FaultProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Faults on exact units, as the echo server's script (each faulty direction keeps its own
+         * count and fired rules): {@code seq N} is DATA seq N going up, its ACK (or ERROR) coming
+         * down; {@code reply N} the N-th unit; lines and raw chunks match {@code reply} and {@code after}.
+         */
+        public Builder script(FaultScript s) {
+            this.script = Objects.requireNonNull(s);
+            return this;
+        }
+
+        /**
+         * The faults may change while running ({@link FaultProxy#setFaults}): each faulty direction
+         * then always has its own writer, so a delay set later applies to connections already open.
+         */
+        public Builder liveFaults(boolean on) {
+            this.liveFaults = on;
+            return this;
+        }
+
         public Builder direction(Direction d) {
             this.direction = Objects.requireNonNull(d);
             return this;
@@ -233,6 +261,19 @@ public final class FaultProxy implements AutoCloseable {
     public FaultProxyStats stats() {
         return new FaultProxyStats(connections.sum(), open.size(), units.sum(), refused.sum(), shed.sum(),
                 counters.snapshot());
+    }
+
+    public FaultConfig faults() {
+        return faults;
+    }
+
+    /** Changes the faults for the next units, on every connection; safe from any thread. */
+    public void setFaults(FaultConfig f) {
+        this.faults = Objects.requireNonNull(f);
+    }
+
+    public Direction direction() {
+        return direction;
     }
 
     /** Bytes of delayed replies queued over all connections (payload plus a fixed cost per reply). */
@@ -391,8 +432,8 @@ public final class FaultProxy implements AutoCloseable {
         Pair(Socket client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
             this.client = client;
             this.label = "#" + number + " " + client.getInetAddress().getHostAddress() + ":" + client.getPort();
-            this.upFaults = new FaultSource(faults, upRandom, null);
-            this.downFaults = new FaultSource(faults, downRandom, null);
+            this.upFaults = new FaultSource(FaultProxy.this::faults, upRandom, upScript);
+            this.downFaults = new FaultSource(FaultProxy.this::faults, downRandom, downScript);
         }
 
         void run() {
@@ -426,7 +467,7 @@ public final class FaultProxy implements AutoCloseable {
 
         private void pump(Socket from, Socket to, boolean faulty, FaultSource injector, String name) {
             try {
-                ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && faults.delays(), label + " " + name,
+                ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && (liveFaults || faults.delays()), label + " " + name,
                         e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true),
                         writers, queueBudget);
                 channels.add(channel);
@@ -437,6 +478,8 @@ public final class FaultProxy implements AutoCloseable {
                 InputStream in = from.getInputStream();
                 byte[] buf = new byte[8192];
                 long count = 0;
+                long opened = System.nanoTime();
+                DeliveryLedger.Window seqs = new DeliveryLedger.Window(); // arrivals per seq, for "seq N #K"
                 while (true) {
                     int n = in.read(buf);
                     if (n < 0) {
@@ -457,11 +500,14 @@ public final class FaultProxy implements AutoCloseable {
                         for (UnitSplitter.Unit u : splitter.feed(buf, 0, n)) {
                             units.increment();
                             count++;
-                            FaultSource.Decision d = injector.decide(null, u.corruptible(), u.bytes().length);
-                            if (d.clean()) {
+                            FaultSource.Decision d = injector.none() ? FaultSource.Decision.CLEAN
+                                    : injector.decide(request(injector, u, splitter.mode(), count, arrival, opened, seqs),
+                                    u.corruptible(), u.bytes().length);
+                            if (d.clean() && !injector.shapes()) {
                                 channel.send(u.bytes(), 1, arrival);
                             } else {
                                 long unit = count;
+                                channel.slice(injector.config().slice());
                                 injector.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
                                         + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + unit,
                                         arrival, channel, counters, log, FaultSource.Listener.NONE);
@@ -477,6 +523,30 @@ public final class FaultProxy implements AutoCloseable {
             } catch (Throwable e) {
                 close(name + " failed: " + e, false);
             }
+        }
+
+        /** A unit as a script matches it; null without a script. */
+        private FaultScript.Request request(FaultSource source, UnitSplitter.Unit u, UnitSplitter.Mode mode, long count,
+                                            long arrival, long opened, DeliveryLedger.Window seqs) {
+            if (!source.scripted()) {
+                return null;
+            }
+            byte[] b = u.bytes();
+            FaultScript.RequestType type = FaultScript.RequestType.LINE;
+            long seq = 0;
+            int k = 0;
+            long hello = 0;
+            if (mode == UnitSplitter.Mode.FRAMES && b.length >= FrameCodec.HEADER_BYTES) {
+                if (b[3] == 0x01) {
+                    type = FaultScript.RequestType.HELLO;
+                    hello = source.script().nextHello();
+                } else {
+                    type = FaultScript.RequestType.DATA;
+                    seq = FrameCodec.getU32(b, 4);
+                    k = seqs.arrive(seq);
+                }
+            }
+            return new FaultScript.Request(type, seq, k, hello, source.script().nextRequest(), arrival - opened);
         }
 
         /** Passes an end of stream on; once both directions ended, the pair is done. */

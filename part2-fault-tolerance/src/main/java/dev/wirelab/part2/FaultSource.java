@@ -42,23 +42,42 @@ final class FaultSource {
         }
     }
 
-    private final FaultConfig config;
+    private final java.util.function.Supplier<FaultConfig> configs;
     private final SplittableRandom random;
     private final FaultScript.Runner script;
-    private final long delayNanos;
-    private final long jitterNanos;
+    /** The config of the request being decided (the current one, read once per request). */
+    private FaultConfig config;
+    /** Gilbert-Elliott: whether the loss process is in its bad state (every request lost). */
+    private boolean bad;
+    /** The token bucket of the rate limit, as GCRA's theoretical arrival time (System.nanoTime). */
+    private long tat = Long.MIN_VALUE;
 
     FaultSource(FaultConfig config, SplittableRandom random, FaultScript.Runner script) {
-        this.config = config;
+        this(() -> config, random, script);
+    }
+
+    /** @param configs the settings now; read once per request, so a live change applies to the next one */
+    FaultSource(java.util.function.Supplier<FaultConfig> configs, SplittableRandom random, FaultScript.Runner script) {
+        this.configs = configs;
+        this.config = configs.get();
         this.random = random;
         this.script = script == null || script.isEmpty() ? null : script;
-        this.delayNanos = config.delay().toNanos();
-        this.jitterNanos = config.jitter().toNanos();
     }
 
     /** True when nothing can ever be decided: the caller may skip {@link #decide} altogether. */
     boolean none() {
+        config = configs.get();
         return config.isNone() && script == null;
+    }
+
+    /** True when replies are shaped (rate limit, slices) even without a fault: they go through {@link #apply}. */
+    boolean shapes() {
+        return config.rate() > 0 || config.slice() > 0;
+    }
+
+    /** The settings the last {@link #none()} or {@link #decide} read. */
+    FaultConfig config() {
+        return config;
     }
 
     boolean scripted() {
@@ -76,6 +95,7 @@ final class FaultSource {
      * @param replyLength the reply's whole length, which a script's {@code corrupt byte K} may reach
      */
     Decision decide(FaultScript.Request request, int corruptible, int replyLength) {
+        config = configs.get();
         Decision random = config.isNone() ? Decision.CLEAN : random(corruptible);
         if (script == null || request == null) {
             return random;
@@ -105,6 +125,12 @@ final class FaultSource {
                 case Fault.Reorder o -> reorder = true;
                 case Fault.Delay d -> delay += d.duration().toNanos();
                 case Fault.Stall s -> stall += s.duration().toNanos();
+                case Fault.Throttle t -> {
+                    continue; // decided when the reply is sent, not by a rule
+                }
+                case Fault.Slice t -> {
+                    continue;
+                }
                 case Fault.Corrupt c -> {
                     if (c.index() >= 0 && c.index() < replyLength) {
                         flip = c.index();
@@ -122,16 +148,19 @@ final class FaultSource {
     }
 
     private Decision random(int corruptible) {
-        // Always draw in the same order, so one seed gives one sequence of faults.
-        long delay = delayNanos + (jitterNanos > 0 ? random.nextLong(jitterNanos + 1) : 0);
+        // Always draw in the same order, so one seed gives one sequence of faults; a rate of 0
+        // draws nothing, so adding a fault kind leaves the others' sequences as they were.
+        long delay = config.delay().toNanos() + jitter(config.jitter().toNanos());
         boolean reset = hit(config.reset());
-        boolean lost = !reset && hit(config.loss());
+        boolean lost = lost(reset);
         int flip = -1;
         if (!reset && !lost && hit(config.corrupt()) && corruptible > 0) {
             flip = random.nextInt(corruptible);
         }
         boolean duplicate = !reset && !lost && hit(config.duplicate());
-        if (delay == 0 && !reset && !lost && flip < 0 && !duplicate) {
+        boolean reorder = !reset && !lost && hit(config.reorder());
+        long stall = hit(config.stall()) ? config.stallFor().toNanos() : 0;
+        if (delay == 0 && !reset && !lost && flip < 0 && !duplicate && !reorder && stall == 0) {
             return Decision.CLEAN;
         }
         List<Applied> applied = new ArrayList<>(2);
@@ -155,7 +184,58 @@ final class FaultSource {
         if (duplicate) {
             applied.add(new Applied(new Fault.Duplicate(), 0));
         }
-        return new Decision(delay, drop, error, false, flip, duplicate, reset, 0, false, applied);
+        if (reorder) {
+            applied.add(new Applied(new Fault.Reorder(), 0));
+        }
+        if (stall > 0) {
+            applied.add(new Applied(new Fault.Stall(config.stallFor()), 0));
+        }
+        return new Decision(delay, drop, error, false, flip, duplicate, reset, stall, reorder, applied);
+    }
+
+    /**
+     * Whether this request is lost. Without a burst length, independently with probability P.
+     * With one, from a two-state Gilbert-Elliott chain: in the bad state every request is lost,
+     * in the good state none; it leaves the bad state with r = 1/MEAN (so bursts last MEAN on
+     * average) and enters it with p = P*r/(1-P), so the long-run share of losses is still P.
+     */
+    private boolean lost(boolean reset) {
+        double p = config.loss();
+        if (config.burst() == 0 || p == 0 || p >= 1) {
+            return !reset && hit(p);
+        }
+        double r = 1 / config.burst();
+        double enter = p * r / (1 - p);
+        bad = bad ? random.nextDouble() >= r : random.nextDouble() < enter;
+        return bad && !reset;
+    }
+
+    private long jitter(long scale) {
+        if (scale == 0) {
+            return 0;
+        }
+        long max = FaultConfig.MAX_TIME.toNanos();
+        return switch (config.delayDist()) {
+            case UNIFORM -> random.nextLong(scale + 1);
+            // Never below zero: a reply cannot leave before its request arrived.
+            case NORMAL -> Math.max(0, Math.round(Math.abs(random.nextGaussian()) * scale));
+            // Shape 3, scaled to mean `scale`: most replies a little late, a few very late.
+            case PARETO -> Math.min(max, Math.round(2.0 * scale * (Math.pow(1 - random.nextDouble(), -1.0 / 3) - 1)));
+        };
+    }
+
+    /** The moment a reply of {@code bytes} due at {@code due} may leave under the rate limit (GCRA). */
+    private long admit(long due, long bytes) {
+        long rate = config.rate();
+        if (rate <= 0) {
+            return due;
+        }
+        double nanosPerByte = 1e9 / rate;
+        long tolerance = Math.round(config.rateBurstBytes() * nanosPerByte);
+        long start = tat == Long.MIN_VALUE || tat - due < 0 ? due : tat;
+        long leave = start - tolerance - due > 0 ? start - tolerance : due;
+        tat = start + Math.round(bytes * nanosPerByte);
+        return leave;
     }
 
     private boolean hit(double p) {
@@ -196,7 +276,21 @@ final class FaultSource {
                FaultCounters counters, Consumer<String> log, Listener listener) throws IOException {
         long due = arrival + d.delayNanos();
         String name = log == null ? null : what.get();
-        for (Applied a : d.faults()) {
+        List<Applied> faults = d.faults();
+        boolean sends = !d.reset() && !d.drop() && !d.ackDrop();
+        if (sends && (config.rate() > 0 || (config.slice() > 0 && (d.error() ? lossReplacement : reply).length > config.slice()))) {
+            faults = new ArrayList<>(faults);
+            long bytes = (long) (d.error() ? lossReplacement.length : reply.length) * (d.duplicate() ? 2 : 1);
+            long leave = admit(due, bytes);
+            if (leave - due > 0) {
+                faults.add(new Applied(new Fault.Throttle(java.time.Duration.ofNanos(leave - due)), 0));
+                due = leave;
+            }
+            if (config.slice() > 0 && bytes > config.slice()) {
+                faults.add(new Applied(new Fault.Slice(config.slice()), 0));
+            }
+        }
+        for (Applied a : faults) {
             counters.increment(a.fault().kind());
             listener.applied(a);
             if (log != null) {
@@ -204,7 +298,7 @@ final class FaultSource {
             }
         }
         Runnable logSent = null;
-        if (d.delayNanos() > 0 && log != null) {
+        if (due - arrival > 0 && log != null) {
             logSent = () -> log.accept(name + ": sent " + String.format(Locale.ROOT, "%.3f",
                     (System.nanoTime() - arrival) / 1e9) + " s after its request arrived");
         }
@@ -247,6 +341,8 @@ final class FaultSource {
             case Fault.Stall s -> "stall, nothing is sent on this connection for "
                     + String.format(Locale.ROOT, "%.3f", s.duration().toNanos() / 1e9) + " s";
             case Fault.Reorder r -> "reorder, held back until after the next reply";
+            case Fault.Throttle t -> "rate limit, waits " + String.format(Locale.ROOT, "%.3f", t.held().toNanos() / 1e9) + " s";
+            case Fault.Slice c -> "slice, written in pieces of at most " + c.bytes() + " bytes";
         };
     }
 

@@ -59,11 +59,17 @@ final class Outbound implements ReplySink {
     private Runnable whenDrained;
     private List<Runnable> written;
     private boolean closed;
+    /** Bytes per write at most (the slice fault), 0 for as much as the socket takes. */
+    private int slice;
 
     Outbound(SocketChannel channel, EventLoop loop, Host host) {
         this.channel = channel;
         this.loop = loop;
         this.host = host;
+    }
+
+    void slice(int bytes) {
+        this.slice = bytes;
     }
 
     /** True when a reply due now may skip the queue: nothing queued, held or stalled. */
@@ -85,7 +91,12 @@ final class Outbound implements ReplySink {
         pendingBytes += ReplySink.heapBytes(len, copies);
         if (holdForNext) {
             held.add(s);
-            loop.schedule(System.nanoTime() + REORDER_MAX_HOLD_NANOS, this::releaseHeld);
+            loop.schedule(System.nanoTime() + REORDER_MAX_HOLD_NANOS, () -> {
+                if (held.contains(s)) { // no next reply came: it goes out anyway
+                    releaseHeld();
+                    release();
+                }
+            });
             return;
         }
         pending.add(s);
@@ -216,7 +227,15 @@ final class Outbound implements ReplySink {
         }
         if (outEnd > outStart) {
             try {
-                outStart += channel.write(ByteBuffer.wrap(out, outStart, outEnd - outStart));
+                if (slice <= 0) {
+                    outStart += channel.write(ByteBuffer.wrap(out, outStart, outEnd - outStart));
+                } else {
+                    // One system call, so with TCP_NODELAY one segment, per piece.
+                    for (int n = slice; n == slice && outEnd > outStart; ) {
+                        n = channel.write(ByteBuffer.wrap(out, outStart, Math.min(slice, outEnd - outStart)));
+                        outStart += n;
+                    }
+                }
             } catch (IOException e) {
                 host.close("write failed: " + e.getMessage(), false);
                 return;

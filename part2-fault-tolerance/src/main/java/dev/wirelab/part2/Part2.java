@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** The `part2` command: its subcommands are the lab steps of this part. */
 @Command(name = "part2", mixinStandardHelpOptions = true, version = "wirelab 1.0",
         description = "Part 2 - fault tolerance: an echo server and a proxy that inject network faults.",
-        subcommands = {EchoServerCommand.class, ProxyCommand.class, DemoCommand.class})
+        subcommands = {EchoServerCommand.class, ProxyCommand.class, FaultsCommand.class, DemoCommand.class})
 public final class Part2 implements Runnable {
 
     @Spec

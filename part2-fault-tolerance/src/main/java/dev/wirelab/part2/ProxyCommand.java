@@ -48,6 +48,9 @@ final class ProxyCommand implements Callable<Integer> {
     @Mixin
     LogOptions logging;
 
+    @Mixin
+    AdminOptions admin;
+
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Clients served at once; more are closed at once, logged once a second (default: what the"
                     + " file descriptor limit leaves room for, at most 10000; each client also holds an upstream).")
@@ -76,6 +79,7 @@ final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FaultConfig config = faults.config();
+        FaultScript script = faults.script();
         long seed = faults.seed();
         FaultProxy.Direction dir = direction;
         InetSocketAddress up = parseUpstream(upstream);
@@ -91,8 +95,8 @@ final class ProxyCommand implements Callable<Integer> {
         Duration idle = EchoServerCommand.timeout(spec, "--idle-timeout", idleTimeout);
         Duration halfClose = EchoServerCommand.timeout(spec, "--half-close-timeout", halfCloseTimeout);
         Log log = logging.open(out);
-        FaultProxy.Builder b = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).direction(dir)
-                .seed(seed).maxFrame(maxFrame).idleTimeout(idle).halfCloseTimeout(halfClose)
+        FaultProxy.Builder b = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).script(script).direction(dir)
+                .seed(seed).maxFrame(maxFrame).liveFaults(admin.enabled()).idleTimeout(idle).halfCloseTimeout(halfClose)
                 .log(log == null ? line -> { } : log.sink());
         if (maxConnections != null) {
             b.maxConnections(maxConnections);
@@ -110,12 +114,23 @@ final class ProxyCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
+        AdminServer adminServer;
+        try {
+            adminServer = admin.start(AdminServer.of(proxy), log == null ? line -> { } : log.sink());
+        } catch (RuntimeException e) {
+            proxy.close();
+            throw e;
+        }
         out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()
                 + " -> " + upstream + ", direction " + dir.name().toLowerCase(Locale.ROOT)
-                + ", faults: " + config.describe() + ", seed " + seed);
+                + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed
+                + AdminOptions.describe(adminServer));
         out.println("Ctrl-C prints the counters and stops");
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (adminServer != null) {
+                adminServer.close();
+            }
             proxy.close();
             EchoServerCommand.closeLog(log, out);
             out.println();

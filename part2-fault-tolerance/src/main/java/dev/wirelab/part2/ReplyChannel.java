@@ -223,10 +223,28 @@ final class ReplyChannel implements ReplySink {
         if (batchLength > 0) {
             int n = batchLength;
             batchLength = 0;
-            out.write(batch, 0, n);
+            write(batch, 0, n);
             if (batch.length > 4 * BATCH_FLUSH_BYTES) {
                 batch = new byte[0]; // don't keep a burst's buffer for the connection's life
             }
+        }
+    }
+
+    /** Bytes per write at most (the slice fault), 0 for whole replies; set by the reader. */
+    private volatile int slice;
+
+    void slice(int bytes) {
+        this.slice = bytes;
+    }
+
+    private void write(byte[] b, int off, int len) throws IOException {
+        int piece = slice;
+        if (piece <= 0) {
+            out.write(b, off, len);
+            return;
+        }
+        for (int at = off; at < off + len; at += piece) {
+            out.write(b, at, Math.min(piece, off + len - at)); // a socket stream sends each write at once
         }
     }
 
@@ -329,7 +347,7 @@ final class ReplyChannel implements ReplySink {
                         waitUntil(s.due());
                         writingSince = System.nanoTime() | 1; // never 0, which means "not writing"
                         for (int i = 0; i < s.copies() && !stopped; i++) {
-                            out.write(s.bytes());
+                            write(s.bytes(), 0, s.bytes().length);
                         }
                         writingSince = 0;
                         budget.release(s.permits());

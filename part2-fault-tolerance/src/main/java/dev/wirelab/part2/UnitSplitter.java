@@ -26,15 +26,15 @@ final class UnitSplitter {
     private static final byte[] PACKET_LOSS_RAW = EchoConnection.PACKET_LOSS.getBytes(StandardCharsets.US_ASCII);
 
     private final int maxFrame;
+    private final LineSplitter lineSplitter;
     private Mode mode = Mode.UNKNOWN;
     private byte[] pending = new byte[256];
     private int start;
     private int end;
-    /** Bytes after {@code start} known to hold no newline (line mode). */
-    private int scanned;
 
     UnitSplitter(int maxFrame) {
         this.maxFrame = maxFrame;
+        this.lineSplitter = new LineSplitter(maxFrame);
     }
 
     Mode mode() {
@@ -42,19 +42,29 @@ final class UnitSplitter {
     }
 
     List<Unit> feed(byte[] bytes, int off, int len) {
-        append(bytes, off, len);
         List<Unit> units = new ArrayList<>(2);
+        if (mode == Mode.LINES) {
+            lines(bytes, off, len, units); // lines need no copy into pending: the splitter holds the rest
+            return units;
+        }
+        append(bytes, off, len);
         if (mode == Mode.UNKNOWN) {
             int have = end - start;
             if (have < 3 && FrameCodec.startsLikeFrame(pending, start, have)) {
                 return units;
             }
             mode = FrameCodec.startsLikeFrame(pending, start, have) ? Mode.FRAMES : Mode.LINES;
+            if (mode == Mode.LINES) {
+                byte[] first = Arrays.copyOfRange(pending, start, end);
+                start = end = 0;
+                lines(first, 0, first.length, units);
+                return units;
+            }
         }
-        switch (mode) {
-            case FRAMES -> frames(units);
-            case LINES -> lines(units);
-            default -> raw(units);
+        if (mode == Mode.FRAMES) {
+            frames(units);
+        } else {
+            raw(units);
         }
         compact();
         return units;
@@ -62,8 +72,11 @@ final class UnitSplitter {
 
     /** What is left at end of stream: an unfinished unit, passed on as it is. */
     byte[] drain() {
+        if (mode == Mode.LINES) {
+            return lineSplitter.drain();
+        }
         byte[] rest = Arrays.copyOfRange(pending, start, end);
-        start = end = scanned = 0;
+        start = end = 0;
         return rest;
     }
 
@@ -91,31 +104,30 @@ final class UnitSplitter {
         }
     }
 
-    private void lines(List<Unit> units) {
-        // A long line arriving in many reads is scanned once, not once per read.
-        for (int i = start + scanned; i < end; i++) {
-            if (pending[i] == '\n') {
-                if (i - start > maxFrame) {
-                    break; // over-long even though its newline came in the same read: raw, below
-                }
-                byte[] line = Arrays.copyOfRange(pending, start, i + 1);
-                int terminator = line.length >= 2 && line[line.length - 2] == '\r' ? 2 : 1;
-                units.add(new Unit(line, line.length - terminator, EchoConnection.PACKET_LOSS_LINE));
-                start = i + 1;
-            }
-        }
-        scanned = end - start;
-        if (end - start > maxFrame) {
+    private void lines(byte[] b, int off, int len, List<Unit> units) {
+        int at = lineSplitter.feed(b, off, len, (line, o, n) -> {
+            int terminator = n >= 2 && line[o + n - 2] == '\r' ? 2 : 1;
+            units.add(new Unit(Arrays.copyOfRange(line, o, o + n), n - terminator, EchoConnection.PACKET_LOSS_LINE));
+            return true;
+        });
+        if (lineSplitter.overlong() >= 0) {
+            // Longer than any line the server accepts: from here on, raw chunks.
             mode = Mode.RAW;
+            append(lineSplitter.drain());
+            append(b, at, off + len - at);
             raw(units);
+            compact();
         }
+    }
+
+    private void append(byte[] bytes) {
+        append(bytes, 0, bytes.length);
     }
 
     private void raw(List<Unit> units) {
         if (end > start) {
             byte[] chunk = Arrays.copyOfRange(pending, start, end);
             start = end;
-            scanned = 0;
             units.add(new Unit(chunk, chunk.length, PACKET_LOSS_RAW));
         }
     }
@@ -137,7 +149,7 @@ final class UnitSplitter {
             end -= start;
             start = 0;
         }
-        if (end == 0 && pending.length > 4 * 8192) {
+        if (end == 0 && pending.length > 4 * 8192) { // a burst passed; don't keep its buffer
             pending = new byte[256];
         }
     }
