@@ -34,6 +34,8 @@ final class BlockingEchoLoad extends Load {
         Thread thread;
         /** Written by its own thread only, read by measure(). */
         volatile int echoes;
+        /** When the message now in flight went out. */
+        volatile long sentAt;
 
         Conn(Socket socket) {
             this.socket = socket;
@@ -87,6 +89,7 @@ final class BlockingEchoLoad extends Load {
             byte[] buf = new byte[message.length + 1];
             while (!stop.get()) {
                 long sentAt = System.nanoTime();
+                c.sentAt = sentAt;
                 out.write(message);
                 if (!counted) {
                     started.countDown();
@@ -135,6 +138,11 @@ final class BlockingEchoLoad extends Load {
     @Override
     long cpuNanos() {
         return ThreadCpu.ofNamed(name -> name.startsWith("ForkJoinPool-") && name.contains("-worker-") || name.endsWith("Poller"));
+    }
+
+    @Override
+    long[] waitingSince() {
+        return conns.stream().mapToLong(c -> c.sentAt).toArray();
     }
 
     @Override

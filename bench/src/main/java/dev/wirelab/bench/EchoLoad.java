@@ -70,19 +70,17 @@ final class EchoLoad extends Load {
     }
 
     @Override
+    long[] waitingSince() {
+        return conns().mapToLong(c -> c.sentAt).toArray();
+    }
+
+    private java.util.stream.Stream<Driver.Conn> conns() {
+        return drivers.stream().flatMap(d -> d.conns.stream());
+    }
+
+    @Override
     int[] echoCounts() {
-        int n = 0;
-        for (Driver d : drivers) {
-            n += d.conns.size();
-        }
-        int[] counts = new int[n];
-        int i = 0;
-        for (Driver d : drivers) {
-            for (Driver.Conn c : d.conns) {
-                counts[i++] = c.echoes;
-            }
-        }
-        return counts;
+        return conns().mapToInt(c -> c.echoes).toArray();
     }
 
     @Override
@@ -129,7 +127,8 @@ final class EchoLoad extends Load {
 
         /** Per connection: when its message went out, how much of it went and how much came back. */
         private static final class Conn {
-            long sentAt;
+            /** When the message now in flight went out; read by measure() too. */
+            volatile long sentAt;
             int sent;
             int received;
             /** Completed round trips; written by the driver only, read by measure(). */

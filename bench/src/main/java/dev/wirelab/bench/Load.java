@@ -61,6 +61,16 @@ abstract sealed class Load implements AutoCloseable permits EchoLoad, BlockingEc
     /** Completed round trips so far, one count per connection. */
     abstract int[] echoCounts();
 
+    /** Per connection, in the order of {@link #echoCounts}: System.nanoTime when its message in flight went out. */
+    abstract long[] waitingSince();
+
+    /**
+     * A connection that completed no echo in a window and has waited this long for one is stalled.
+     * Waiting alone decides, not the window's length: in a short window on a busy machine a
+     * healthy connection may just not have had its turn.
+     */
+    static final Duration STALLED_AFTER = Duration.ofSeconds(1);
+
     /** A connection's round trip that began at {@code sentAt} (System.nanoTime) is complete. */
     final void completed(long sentAt) {
         if (measuring.get()) {
@@ -104,17 +114,19 @@ abstract sealed class Load implements AutoCloseable permits EchoLoad, BlockingEc
         atEnd.run();
         long cpu = cpuNanos() - cpu0;
         int[] after = echoCounts();
+        long[] since = waitingSince();
+        long now = System.nanoTime();
         // The count is the histogram's: a round trip recorded just as the window closed is in
         // both or in neither.
         Histogram h = recorder.getIntervalHistogram();
         check();
         int stalled = 0;
         for (int i = 0; i < before.length; i++) {
-            stalled += after[i] == before[i] ? 1 : 0;
+            stalled += after[i] == before[i] && now - since[i] >= STALLED_AFTER.toNanos() ? 1 : 0;
         }
         if (stalled > 0) {
             throw new IOException(stalled + " of " + before.length + " connection(s) completed no echo in the "
-                    + measure.toMillis() + " ms window");
+                    + measure.toMillis() + " ms window and waited " + STALLED_AFTER.toSeconds() + " s or more for one");
         }
         return new Window(h.getTotalCount(), elapsed, h, cpu);
     }

@@ -71,10 +71,23 @@ class LoadTest {
     @Timeout(30)
     void failsWhenAConnectionStallsInsteadOfReportingALowerRate(Load.Kind kind) throws Exception {
         // The kernel completes the connections; nothing ever accepts or answers them.
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            InetSocketAddress address = (InetSocketAddress) silent.getLocalSocketAddress();
-            IOException e = assertThrows(IOException.class, () -> loadBriefly(kind, address));
-            assertEquals("1 of 1 connection(s) completed no echo in the 100 ms window", e.getMessage());
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Load load = kind.open((InetSocketAddress) silent.getLocalSocketAddress(), 2, 1, Load.line(16))) {
+            IOException e = assertThrows(IOException.class,
+                    () -> load.measure(Load.STALLED_AFTER, Duration.ofMillis(100), () -> { }, () -> { }));
+            assertEquals("2 of 2 connection(s) completed no echo in the 100 ms window and waited 1 s or more for one", e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void aShortWindowWithoutAnEchoIsNoStallWhileTheEchoIsStillYoung(Load.Kind kind) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Load load = kind.open((InetSocketAddress) silent.getLocalSocketAddress(), 1, 1, Load.line(16))) {
+            // A busy machine can delay a healthy connection's echo past a short window.
+            Load.Window w = load.measure(Duration.ZERO, Duration.ofMillis(50), () -> { }, () -> { });
+            assertEquals(0, w.count());
         }
     }
 
