@@ -66,6 +66,8 @@ public final class Cli {
             return USAGE;
         });
         cl.getCommandSpec().parser().abbreviatedOptionsAllowed(false);
+        // Options show their values in lower case (--generator both); an enum option takes them so.
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         HelpLayout.install(cl);
         return cl;
     }

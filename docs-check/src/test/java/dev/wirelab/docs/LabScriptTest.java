@@ -336,6 +336,65 @@ class LabScriptTest {
         assertTrue(run.out().startsWith("java ran as uid 0 with: -Duser.home=" + home + " -jar "), run.out());
     }
 
+    /** A mvnw that builds every jar, slowly enough for a second ./lab to arrive meanwhile. */
+    private void slowBuildingMvnw() throws IOException {
+        mvnw("""
+                cd "$(dirname "$0")"
+                sleep 2
+                for m in part1-inspection part2-fault-tolerance part3-resilient-client bench; do
+                  mkdir -p $m/target && : > $m/target/$m.jar
+                done
+                """);
+    }
+
+    @Test
+    void aSecondLabWaitsForTheBuildAlreadyRunningInsteadOfBuildingIntoItsFolders() throws Exception {
+        slowBuildingMvnw();
+        Files.createDirectories(project.resolve("part2-fault-tolerance/src"));
+        Files.writeString(project.resolve("part2-fault-tolerance/src/Echo.java"), "");
+        ProcessBuilder first = new ProcessBuilder("sh", project.resolve("lab").toString(), "build").directory(project.toFile())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("first.txt").toFile());
+        first.environment().remove("SUDO_USER");
+        first.environment().put("JAVA_HOME", jdk.toString());
+        Process building = first.start();
+        try {
+            Path pid = project.resolve("target/lab-build.lock/pid");
+            for (int i = 0; i < 100 && !Files.exists(pid); i++) {
+                Thread.sleep(50); // polling a file another process makes: bounded, 5 s at most
+            }
+            assertTrue(Files.exists(pid), "the first ./lab took no build lock");
+
+            Run second = lab("part2", "--help");
+
+            assertEquals(0, second.exit(), second.out() + second.err());
+            assertTrue(second.err().contains("lab: another ./lab (pid " + building.pid() + ") is building or testing wirelab; waiting"),
+                    second.err());
+            assertTrue(second.out().startsWith("java ran as uid "), second.out());
+            assertTrue(building.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, building.exitValue(), Files.readString(tmp.resolve("first.txt")));
+            assertEquals(1, mvnwCalls().lines().count(), "one build, not two:\n" + mvnwCalls());
+            assertFalse(Files.exists(project.resolve("target/lab-build.lock")), "the lock is left behind");
+        } finally {
+            building.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aLockLeftByAKilledLabIsTakenOver() throws Exception {
+        slowBuildingMvnw();
+        Path lock = Files.createDirectories(project.resolve("target/lab-build.lock"));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(lock.resolve("pid"), gone.pid() + "\n");
+
+        Run run = lab("build");
+
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertFalse(run.err().contains("waiting"), run.err());
+        assertEquals(1, mvnwCalls().lines().count(), mvnwCalls());
+        assertFalse(Files.exists(lock));
+    }
+
     private static void chown(String user, Path... paths) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("chown", user));
         for (Path p : paths) {
