@@ -147,12 +147,14 @@ class BenchCommandsTest {
     @Test
     @Timeout(120)
     void experimentTimesTheSweepInAFreshJvmAndCountsItsRuns() {
-        int rc = bench("experiment", "--runs", "1", "--", "--loss", "0,0.1", "--window", "1", "--count", "5");
+        // Two loss rates, each run twice: the count comes from the experiment's own progress lines.
+        int rc = bench("experiment", "--runs", "1", "--", "--loss", "0,0.1", "--window", "1", "--count", "5", "--repeat", "2", "--warmup", "0");
         assertEquals(0, rc, err.toString());
-        List<String> table = rows("| `--loss 0,0.1 --window 1 --count 5` | ");
+        String sweep = "| `--loss 0,0.1 --window 1 --count 5 --repeat 2 --warmup 0` | ";
+        List<String> table = rows(sweep);
         assertEquals(1, table.size(), out.toString());
-        assertTrue(table.getFirst().startsWith("| `--loss 0,0.1 --window 1 --count 5` | 2 | "), table.getFirst());
-        assertTrue(err.toString().contains("    [2/2] loss 0.10"), err.toString()); // the experiment's own progress, passed on
+        assertTrue(table.getFirst().startsWith(sweep + "4 | "), table.getFirst());
+        assertTrue(err.toString().contains("    [4/4] loss 0.10"), err.toString()); // the experiment's own progress, passed on
     }
 
     @Test
