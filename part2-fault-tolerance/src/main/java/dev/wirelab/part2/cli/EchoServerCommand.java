@@ -30,10 +30,10 @@ import java.util.concurrent.CountDownLatch;
         description = {"The report's echo server (section 3.2), injecting faults into its replies.",
                 "Line mode for nc (each line is echoed); frame mode (wire format v1) on the same port.",
                 "Ctrl-C prints the counters and exits 0."},
-        footer = {"", "Counters on Ctrl-C: messages = lines + data (DATA frames received); delivered and",
-                "duplicates-suppressed count DATA frames only (a line has no seq, so it is never 'delivered');",
-                "delayed, lost, corrupted, duplicated and resets count replies; rejected counts connections",
-                "closed for bad input or idleness; refused, connections over --max-connections."})
+        footer = {"", "Counters on Ctrl-C: messages = lines + data (DATA frames received); delivered and"
+                + " duplicates-suppressed count DATA frames only (a line has no seq, so it is never 'delivered');"
+                + " rejected counts connections closed for bad input or idleness; refused, connections over"
+                + " --max-connections; faults: the faults applied, by kind (error=3 drop=1 ...)."})
 final class EchoServerCommand implements Callable<Integer> {
 
     @Spec
