@@ -13,8 +13,8 @@ import java.util.concurrent.Callable;
 /** {@code part2 demo}: the report's section 3.2.2 A–C (and two more faults) in one run, on loopback. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Section 3.2.2 in one command: each fault in turn against a plain client.",
-                "An echo server injects each fault while a plain client sends Test1: the delay measured,",
-                "the Packet Loss reply, Te?t1 in a hex dump."})
+                "An echo server injects each fault while a plain client sends Test1: the delay measured,"
+                        + " the Packet Loss reply, Te?t1 in a hex dump."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec

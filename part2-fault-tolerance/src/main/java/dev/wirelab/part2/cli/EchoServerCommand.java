@@ -24,16 +24,17 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 
 /** {@code part2 echo-server}: the report's echo server with faults, until Ctrl-C. */
 @Command(name = "echo-server", mixinStandardHelpOptions = true,
         description = {"The report's echo server (section 3.2), injecting faults into its replies.",
                 "Line mode for nc (each line is echoed); frame mode (wire format v1) on the same port.",
                 "Ctrl-C prints the counters and exits 0."},
-        footer = {"", "Counters on Ctrl-C: messages = lines + data (DATA frames received); delivered and",
-                "duplicates-suppressed count DATA frames only (a line has no seq, so it is never 'delivered');",
-                "delayed, lost, corrupted, duplicated and resets count replies; rejected counts connections",
-                "closed for bad input or idleness; refused, connections over --max-connections."})
+        footer = {"", "Counters on Ctrl-C: messages = lines + data (DATA frames received); delivered and"
+                + " duplicates-suppressed count DATA frames only (a line has no seq, so it is never 'delivered');"
+                + " rejected counts connections closed for bad input or idleness; refused, connections over"
+                + " --max-connections; faults: the faults applied, by kind (error=3 drop=1 ...)."})
 final class EchoServerCommand implements Callable<Integer> {
 
     @Spec
@@ -107,32 +108,49 @@ final class EchoServerCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
-        AdminServer adminServer;
-        try {
-            adminServer = admin.start(AdminServer.of(server), log == null ? line -> { } : log.sink());
-        } catch (RuntimeException e) {
-            server.close();
-            throw e;
-        }
+        AdminServer adminServer = startAdmin(admin, AdminServer.of(server), server, log);
         out.println("echo server listening on " + server.address().getAddress().getHostAddress() + ":" + server.port()
                 + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed
                 + AdminOptions.describe(adminServer));
         out.println("line mode for nc, frame mode for wire-format clients; Ctrl-C prints the counters and stops");
+        return untilCtrlC(out, log, adminServer, server, () -> server.stats().describe(), "echo-server-shutdown");
+    }
+
+    /** Starts the admin API if asked for; closes {@code served} if that fails. */
+    static AdminServer startAdmin(AdminOptions admin, AdminServer.Target target, AutoCloseable served, Log log)
+            throws Exception {
+        try {
+            return admin.start(target, log == null ? line -> { } : log.sink());
+        } catch (RuntimeException e) {
+            served.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Serves until Ctrl-C, which is how the server and the proxy are meant to end: then it stops
+     * the admin API and {@code served}, empties the log, prints the counters and exits 0 (not
+     * the JVM's 130 for SIGINT).
+     */
+    static int untilCtrlC(PrintWriter out, Log log, AdminServer adminServer, AutoCloseable served,
+                          Supplier<String> counters, String threadName) throws InterruptedException {
         out.flush();
-        CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (adminServer != null) {
                 adminServer.close();
             }
-            server.close();
+            try {
+                served.close();
+            } catch (Exception ignored) {
+                // stopping anyway
+            }
             closeLog(log, out);
             out.println();
-            out.println("stopped: " + server.stats().describe());
+            out.println("stopped: " + counters.get());
             out.flush();
-            // Ctrl-C is how this command is meant to end: exit 0, not the JVM's 130 for SIGINT.
             Runtime.getRuntime().halt(CommandLine.ExitCode.OK);
-        }, "echo-server-shutdown"));
-        forever.await();
+        }, threadName));
+        new CountDownLatch(1).await();
         return CommandLine.ExitCode.OK;
     }
 

@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 /** {@code part2 faults}: shows or changes the faults of a running echo server or proxy (its {@code --admin} API). */
 @Command(name = "faults", mixinStandardHelpOptions = true,
         description = {"Shows or changes, live, the faults of an echo server or proxy started with --admin PORT.",
-                "Without fault flags it prints the current settings; with some, it changes those for the next",
-                "replies and prints the new settings. --stats prints the counters instead."})
+                "Without fault flags it prints the current settings; with some, it changes those for the next"
+                        + " replies and prints the new settings. --stats prints the counters instead."})
 final class FaultsCommand implements Callable<Integer> {
 
     @Spec

@@ -22,7 +22,6 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code part2 proxy}: a fault-injecting TCP proxy in front of any server, until Ctrl-C. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
@@ -119,32 +118,13 @@ final class ProxyCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
-        AdminServer adminServer;
-        try {
-            adminServer = admin.start(AdminServer.of(proxy), log == null ? line -> { } : log.sink());
-        } catch (RuntimeException e) {
-            proxy.close();
-            throw e;
-        }
+        AdminServer adminServer = EchoServerCommand.startAdmin(admin, AdminServer.of(proxy), proxy, log);
         out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()
                 + " -> " + upstream + ", direction " + dir.name().toLowerCase(Locale.ROOT)
                 + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed
                 + AdminOptions.describe(adminServer));
         out.println("Ctrl-C prints the counters and stops");
-        out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (adminServer != null) {
-                adminServer.close();
-            }
-            proxy.close();
-            EchoServerCommand.closeLog(log, out);
-            out.println();
-            out.println("stopped: " + proxy.stats().describe());
-            out.flush();
-            Runtime.getRuntime().halt(CommandLine.ExitCode.OK);
-        }, "proxy-shutdown"));
-        new CountDownLatch(1).await();
-        return CommandLine.ExitCode.OK;
+        return EchoServerCommand.untilCtrlC(out, log, adminServer, proxy, () -> proxy.stats().describe(), "proxy-shutdown");
     }
 
     private InetSocketAddress parseUpstream(String s) {

@@ -84,7 +84,9 @@ public final class ProxyPair implements Served, Outbound.Host {
                 });
             }
         } catch (IOException | RuntimeException e) {
-            close("upstream " + context.upstreamName + " unreachable: " + e.getMessage(), false);
+            // e.g. out of file descriptors, or an address that does not resolve (no message then)
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            close("upstream " + context.upstreamName + " unreachable: " + why, false);
         }
     }
 

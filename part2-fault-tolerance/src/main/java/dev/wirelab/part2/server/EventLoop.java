@@ -54,6 +54,8 @@ public final class EventLoop implements Runnable {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(16 * 1024);
     private final long sweepNanos;
     private final Consumer<String> log;
+    /** Made once: {@code this::ready} at each select would be an allocation per wake-up. */
+    private final java.util.function.Consumer<SelectionKey> onReady = this::ready;
     private long timerOrder;
     private long nextSweep;
     private final boolean busyPoll;
@@ -166,13 +168,13 @@ public final class EventLoop implements Runnable {
                 long wait = nextWakeup() - System.nanoTime();
                 int found;
                 if (wait <= 0) {
-                    found = selector.selectNow(this::ready);
+                    found = selector.selectNow(onReady);
                 } else {
                     found = busy ? spin(Math.min(wait, SPIN_NANOS)) : 0;
                     // The spin's selectNow() consumed any wakeup() that came with a task or a
                     // shutdown: blocking now would sleep on them.
                     if (found == 0 && tasks.isEmpty() && !stopping) {
-                        found = selector.select(this::ready, Math.max(1, (wait + 999_999) / 1_000_000));
+                        found = selector.select(onReady, Math.max(1, (wait + 999_999) / 1_000_000));
                     }
                 }
                 busy = found > 0 && mayPoll();
@@ -221,7 +223,7 @@ public final class EventLoop implements Runnable {
         polls++; // single writer
         long end = System.nanoTime() + nanos;
         do {
-            int found = selector.selectNow(this::ready);
+            int found = selector.selectNow(onReady);
             if (found > 0 || !tasks.isEmpty() || stopping) {
                 return found;
             }

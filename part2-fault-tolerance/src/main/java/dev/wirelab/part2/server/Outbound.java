@@ -42,6 +42,8 @@ public final class Outbound implements ReplySink {
     /** Also counts the unsent bytes, so a peer that does not read holds its share of it; may be null. */
     private final ReplyQueue.Budget shared;
     private byte[] out = new byte[0];
+    /** A view of {@link #out}, made again only when {@code out} is replaced: no allocation per write. */
+    private ByteBuffer outView = ByteBuffer.wrap(out);
     private int outStart;
     private int outEnd;
     /** When the armed timer fires (System.nanoTime), valid while {@link #timerSet}. */
@@ -225,11 +227,11 @@ public final class Outbound implements ReplySink {
             int before = outStart;
             try {
                 if (slice <= 0) {
-                    outStart += channel.write(ByteBuffer.wrap(out, outStart, outEnd - outStart));
+                    outStart += channel.write(view(outStart, outEnd));
                 } else {
                     // One system call, so with TCP_NODELAY one segment, per piece.
                     for (int n = slice; n == slice && outEnd > outStart; ) {
-                        n = channel.write(ByteBuffer.wrap(out, outStart, Math.min(slice, outEnd - outStart)));
+                        n = channel.write(view(outStart, Math.min(outStart + slice, outEnd)));
                         outStart += n;
                     }
                 }
@@ -248,7 +250,7 @@ public final class Outbound implements ReplySink {
                 blockedSince = 0;
             }
             if (out.length > 64 * 1024) {
-                out = new byte[0]; // a burst passed; don't keep its buffer for the connection's life
+                replace(new byte[0]); // a burst passed; don't keep its buffer for the connection's life
             }
         } else if (blockedSince == 0) {
             blockedSince = System.nanoTime() | 1; // never 0, which means "keeping up"
@@ -261,6 +263,16 @@ public final class Outbound implements ReplySink {
         host.interest();
     }
 
+    private ByteBuffer view(int from, int to) {
+        outView.limit(to).position(from);
+        return outView;
+    }
+
+    private void replace(byte[] buffer) {
+        out = buffer;
+        outView = ByteBuffer.wrap(buffer);
+    }
+
     private void put(byte[] b, int off, int len) {
         if (outEnd + len > out.length) {
             if (outStart > 0) {
@@ -269,7 +281,7 @@ public final class Outbound implements ReplySink {
                 outStart = 0;
             }
             if (outEnd + len > out.length) {
-                out = Arrays.copyOf(out, Math.max(outEnd + len, Math.max(256, out.length * 2)));
+                replace(Arrays.copyOf(out, Math.max(outEnd + len, Math.max(256, out.length * 2))));
             }
         }
         System.arraycopy(b, off, out, outEnd, len);
