@@ -4,11 +4,13 @@ import dev.wirelab.common.Cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code ./lab bench}: every benchmark of the lab; each prints Markdown tables for docs/performance.md. */
@@ -45,6 +47,21 @@ public final class Bench implements Runnable {
         /** What the help says; a test holds it to the benches' own estimates and to docs/performance.md. */
         static final int MINUTES = 9;
 
+        /** Each bench with tiny sizes: every code path of the real run, in about a minute, no figure worth keeping. */
+        static final Map<String, List<String>> SMOKE = Map.of(
+                "capture", List.of("--seconds", "1"),
+                "tls", List.of("--megabytes", "8", "--runs", "1", "--handshakes", "20"),
+                "echo", List.of("--seconds", "0.3", "--warmup", "0.1", "--rounds", "1", "--connections", "1,10",
+                        "--idle-seconds", "0.3", "--idle-connections", "5"),
+                "proxy", List.of("--megabytes", "4", "--connections", "1,5", "--rounds", "1", "--seconds", "0.3", "--warmup", "0.1"),
+                "client", List.of("--count", "100", "--rounds", "1"),
+                "reliability", List.of("--count", "500", "--drop-count", "100", "--delay-ms", "20"),
+                "experiment", List.of("--runs", "1", "--", "--loss", "0,0.1", "--window", "1", "--count", "20"));
+
+        @Option(names = "--smoke", description = "Run every bench with tiny sizes instead (about a minute): checks that all of "
+                + "them work before the real run; its figures mean nothing.")
+        boolean smoke;
+
         @Spec
         CommandSpec spec;
 
@@ -62,9 +79,10 @@ public final class Bench implements Runnable {
         public Integer call() {
             CommandLine parent = spec.parent().commandLine();
             PrintWriter err = spec.commandLine().getErr();
-            Duration planned = planned(parent);
+            Duration planned = smoke ? Duration.ofMinutes(1) : planned(parent);
             long started = System.nanoTime();
-            err.printf(Locale.ROOT, "bench all: %s, about %s with the defaults%n", String.join(", ", ALL), Progress.clock(planned));
+            err.printf(Locale.ROOT, "bench all%s: %s, about %s%s%n", smoke ? " --smoke" : "", String.join(", ", ALL),
+                    Progress.clock(planned), smoke ? " with tiny sizes (the figures mean nothing)" : " with the defaults");
             err.flush();
             int worst = Cli.OK;
             int k = 0;
@@ -77,7 +95,7 @@ public final class Bench implements Runnable {
                 sub.getOut().println();
                 sub.getOut().println("## ./lab bench " + name);
                 sub.getOut().flush();
-                int rc = sub.execute();
+                int rc = sub.execute(smoke ? SMOKE.get(name).toArray(String[]::new) : new String[0]);
                 worst = Math.max(worst, rc);
             }
             err.printf(Locale.ROOT, "%nbench all done in %s%s%n", Progress.clock(Duration.ofNanos(System.nanoTime() - started)),

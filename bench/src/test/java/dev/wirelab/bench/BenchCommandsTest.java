@@ -167,6 +167,17 @@ class BenchCommandsTest {
     }
 
     @Test
+    void everySmokeArgumentListIsValidForItsBench() {
+        assertEquals(Bench.ALL.stream().sorted().toList(), Bench.All.SMOKE.keySet().stream().sorted().toList());
+        CommandLine cl = Cli.commandLine(new Bench());
+        for (String name : Bench.ALL) {
+            List<String> args = new java.util.ArrayList<>(List.of(name));
+            args.addAll(Bench.All.SMOKE.get(name));
+            cl.parseArgs(args.toArray(String[]::new)); // throws on an option a bench no longer has
+        }
+    }
+
+    @Test
     void benchAllHelpStatesWhatTheBenchesEstimateAndTheDocsSayTheSame() throws IOException {
         Duration planned = Bench.All.planned(Cli.commandLine(new Bench()));
         assertEquals(Bench.All.MINUTES, Math.round(planned.toSeconds() / 60.0), "the benches' own estimates add up to " + planned);

@@ -200,6 +200,8 @@ class LabScriptTest {
     void aPassingRunEndsWithTheSummaryAndTheSkipReasonsAndExitsZero() throws Exception {
         mvnw("""
                 cd "$(dirname "$0")"
+                echo '[INFO] Building wirelab part 2: fault tolerance 1.0.0-SNAPSHOT'
+                echo '[INFO] Building jar: /p/part2-fault-tolerance/target/part2-fault-tolerance-1.0.0-SNAPSHOT.jar'
                 mkdir -p part2-fault-tolerance/target/surefire-reports
                 cp ../reports/* part2-fault-tolerance/target/surefire-reports/
                 echo '[WARNING] Tests run: 4, Failures: 0, Errors: 0, Skipped: 1'
@@ -210,6 +212,9 @@ class LabScriptTest {
         Run run = lab("test");
 
         assertEquals(0, run.exit(), run.out() + run.err());
+        // One module alone (./lab test -- -pl ...): Maven numbers nothing, the progress still names it.
+        assertTrue(run.out().contains("\n[1/1] wirelab part 2: fault tolerance\n      3 passed, 0 failed, 1 skipped\n"), run.out());
+        assertFalse(run.out().contains("Building jar"), run.out());
         assertTrue(run.out().endsWith("3 passed, 0 failed, 1 skipped\n  1 skipped in BTest: docs check needs root and unshare\n"), run.out());
     }
 
