@@ -255,6 +255,13 @@ class CommandsTest {
     }
 
     @Test
+    void theExperimentsDefaultsAreTheSweepThatSweepTestChecks() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        Part3.configure(Cli.commandLine(cmd)).parseArgs();
+        assertEquals(Sweep.defaults(), cmd.sweep());
+    }
+
+    @Test
     void theLossModeIsAnEnumParsedByPicocliInAnyCase() {
         ExperimentCommand cmd = new ExperimentCommand();
         Part3.configure(Cli.commandLine(cmd)).parseArgs("--loss-mode", "drop");
