@@ -299,6 +299,19 @@ class CommandsTest {
     }
 
     @Test
+    void theCommandListGivesEachCommandAWholeSentence() {
+        // "part3 --help" shows each command's first description line: it must not stop mid-sentence.
+        String help = part3("--help").out();
+        String commands = help.substring(help.indexOf("Commands:") + "Commands:".length());
+        List<String> entries = List.of(commands.strip().split("\\R(?=  \\S)"));
+        assertEquals(3, entries.size(), help);
+        for (String entry : entries) {
+            String summary = entry.strip().replaceAll("\\s+", " ");
+            assertTrue(summary.endsWith("."), "cut mid-sentence: " + summary);
+        }
+    }
+
+    @Test
     void anUnwritableChartPathIsReportedBeforeTheSweep(@TempDir Path dir) throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("file.txt"), "x");
         Path png = notADirectory.resolve("sweep.png");
