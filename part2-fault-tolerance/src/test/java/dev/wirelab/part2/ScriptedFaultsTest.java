@@ -98,6 +98,18 @@ class ScriptedFaultsTest {
     }
 
     @Test
+    void aLostCopyOfADeliveredMessageIsLoggedAsThisCopyNotAsTheMessage() throws Exception {
+        try (EchoServer s = server("seq 1 #2: drop; seq 2: drop"); TestClient c = helloAndData(s, 1)) {
+            assertEquals(List.of(Frame.ack(0, new byte[0]), ack(1)), c.readFrames(2));
+            c.sendFrame(Frame.data(1, bytes("m1"))).sendFrame(Frame.data(2, bytes("m2"))).sendFrame(Frame.data(3, bytes("m3")));
+            assertEquals(ack(3), c.readFrame());
+            assertEquals(List.of(1L, 3L), delivered.stream().map(Delivery::seq).toList());
+            assertTrue(log.stream().anyMatch(l -> l.endsWith(" lost seq=1 from alice, this copy not delivered (an earlier copy was)")), log.toString());
+            assertTrue(log.stream().anyMatch(l -> l.endsWith(" lost seq=2 from alice, not delivered")), log.toString());
+        }
+    }
+
+    @Test
     void corruptByteKFlipsExactlyThatByteOfTheReply() throws Exception {
         try (EchoServer s = server("seq 1: corrupt byte 4"); TestClient c = new TestClient(s.address())) {
             c.sendFrame(Frame.data(1, bytes("m1")));

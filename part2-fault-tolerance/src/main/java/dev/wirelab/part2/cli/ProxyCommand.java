@@ -4,6 +4,7 @@ import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.UserError;
 import dev.wirelab.part2.FaultConfig;
 import dev.wirelab.part2.FaultProxy;
+import dev.wirelab.part2.FaultProxyStats;
 import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.server.Limits;
 import dev.wirelab.part2.server.Log;
@@ -27,7 +28,8 @@ import java.util.concurrent.Callable;
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"A TCP proxy that injects faults between a client and any server (as toxiproxy does).",
                 "Faults apply to whole frames or lines (raw chunks for other data) in the chosen direction.",
-                "Ctrl-C prints the counters and exits 0."})
+                "Ctrl-C prints the counters and exits 0."},
+        footer = {"", FaultProxyStats.HELP})
 final class ProxyCommand implements Callable<Integer> {
 
     @Spec
