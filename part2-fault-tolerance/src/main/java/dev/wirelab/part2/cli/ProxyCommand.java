@@ -119,6 +119,8 @@ final class ProxyCommand implements Callable<Integer> {
                     + "): is something else running there? Pick another --listen port");
         } catch (UnknownHostException e) {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
+        } catch (FaultScript.ScriptException e) {
+            throw new UserError(e.getMessage(), CommandLine.ExitCode.USAGE); // a rule this proxy cannot apply: its line says which
         }
         AdminServer adminServer = EchoServerCommand.startAdmin(admin, AdminServer.of(proxy), proxy, log);
         out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()

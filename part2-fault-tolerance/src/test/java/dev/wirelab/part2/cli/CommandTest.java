@@ -145,6 +145,19 @@ class CommandTest {
     }
 
     @Test
+    void theProxyRefusesABadScriptAndAnAckDropItNeverSeesWithTheLineAndExitTwo() {
+        Run bad = run("proxy", "--listen", "0", "--upstream", "localhost:1", "--script-text", "seq x: drop");
+        assertEquals(2, bad.exit(), bad.out() + bad.err());
+        assertEquals("error: --script-text:1: seq N needs a sequence number N >= 1, got 'x'", bad.err().strip());
+        Run up = run("proxy", "--listen", "0", "--upstream", "localhost:1", "--direction", "up",
+                "--script-text", "seq 2: drop; seq 3: ack-drop");
+        assertEquals(2, up.exit(), up.out() + up.err());
+        assertEquals("error: --script-text:2: ack-drop loses the reply, which a proxy with --direction up never touches:"
+                + " use --direction down or both", up.err().strip());
+        assertFalse(up.out().contains("listening"), up.out());
+    }
+
+    @Test
     void anUpstreamWithoutAPortIsAUsageError() {
         Run r = run("proxy", "--listen", "0", "--upstream", "localhost");
         assertEquals(2, r.exit());
