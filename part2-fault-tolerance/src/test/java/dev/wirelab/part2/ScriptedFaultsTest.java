@@ -120,6 +120,27 @@ class ScriptedFaultsTest {
     }
 
     @Test
+    void corruptWithoutAByteFlipsExactlyOneRandomByteOfTheReplyAndLogsWhich() throws Exception {
+        try (EchoServer s = server("seq 1: corrupt"); TestClient c = new TestClient(s.address())) {
+            c.sendFrame(Frame.data(1, bytes("m1"))).sendFrame(Frame.data(2, bytes("m2")));
+            byte[] clean = FrameCodec.encode(ack(1));
+            byte[] got = c.readExactly(clean.length);
+            List<Integer> flipped = new java.util.ArrayList<>();
+            for (int i = 0; i < clean.length; i++) {
+                if (got[i] != clean[i]) {
+                    flipped.add(i);
+                    assertEquals((byte) ~clean[i], got[i], "every bit of byte " + i + " inverted");
+                }
+            }
+            assertEquals(1, flipped.size(), "one byte: " + flipped);
+            assertEquals(ack(2), c.readFrame(), "the rule fired once");
+            int k = flipped.get(0);
+            assertTrue(log.stream().anyMatch(l -> l.contains("reply to seq=1: corrupt, byte " + k + " flipped")
+                    && l.endsWith("(script test:1)")), log.toString());
+        }
+    }
+
+    @Test
     void duplicateSendsTheReplyTwice() throws Exception {
         try (EchoServer s = server("seq 2: duplicate"); TestClient c = helloAndData(s, 3)) {
             assertEquals(List.of(Frame.ack(0, new byte[0]), ack(1), ack(2), ack(2), ack(3)), c.readFrames(5));
@@ -175,6 +196,21 @@ class ScriptedFaultsTest {
                     assertTrue(r.at() - arrived >= Duration.ofMillis(300).toNanos(), "reply to " + r.seq() + " during the stall");
                 }
             }
+        }
+    }
+
+    @Test
+    void aBareHelloSelectorHitsTheServersFirstHelloOnly() throws Exception {
+        try (EchoServer s = server("hello: error")) {
+            try (TestClient c = new TestClient(s.address())) {
+                c.sendFrame(Frame.hello("a")).sendFrame(Frame.hello("a"));
+                assertEquals(List.of(Frame.error(0, "Packet Loss"), Frame.ack(0, new byte[0])), c.readFrames(2));
+            }
+            try (TestClient c = new TestClient(s.address())) {
+                c.sendFrame(Frame.hello("b"));
+                assertEquals(Frame.ack(0, new byte[0]), c.readFrame());
+            }
+            assertEquals(1, s.stats().faults(Fault.Kind.ERROR));
         }
     }
 
