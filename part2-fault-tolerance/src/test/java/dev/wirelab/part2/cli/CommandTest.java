@@ -176,12 +176,52 @@ class CommandTest {
     }
 
     @Test
+    void theAdminApiListensOnLoopbackUnlessToldOtherwise() throws Exception {
+        EchoServerCommand cmd = new EchoServerCommand();
+        new CommandLine(cmd).parseArgs("--admin", "0");
+        try (dev.wirelab.part2.EchoServer s = dev.wirelab.part2.EchoServer.builder().start();
+             AdminServer a = cmd.admin.start(AdminServer.of(s), line -> { })) {
+            assertTrue(a.address().getAddress().isLoopbackAddress(), a.address().toString());
+        }
+    }
+
+    /** Starts {@code args} of part 2 in a JVM of its own (to send it SIGINT), output and errors merged. */
+    private static Process part2(String... args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Part2.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    @Test
+    void theProxysCtrlCPrintsItsCountersWithTheFaultsByKindAndExitsZero() throws Exception {
+        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "sends SIGINT with kill(1), Linux only");
+        try (dev.wirelab.part2.EchoServer server = dev.wirelab.part2.EchoServer.builder().start()) {
+            Process p = part2("proxy", "--listen", "0", "--upstream", "127.0.0.1:" + server.port(), "--direction", "down",
+                    "--loss", "1.0", "--seed", "1");
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String banner = out.readLine();
+                Matcher m = Pattern.compile("proxy listening on 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(banner));
+                assertTrue(m.find(), "banner: " + banner);
+                try (TestClient c = new TestClient(new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1))))) {
+                    c.sendLine("Test1");
+                    assertEquals("Packet Loss\n", c.readLine());
+                }
+                assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor());
+                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+                String rest = String.join("\n", out.lines().toList());
+                assertEquals(0, p.exitValue(), rest);
+                assertTrue(rest.contains("stopped: connections=1 units=1 refused=0 shed=0 faults: error=1"), rest);
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void echoServerServesNcStyleClientsAndCtrlCPrintsTheCountersAndExitsZero() throws Exception {
         assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "sends SIGINT with kill(1), Linux only");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Part2.class.getName(), "echo-server", "--port", "0", "--loss", "1.0", "--seed", "1"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = part2("echo-server", "--port", "0", "--loss", "1.0", "--seed", "1");
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String banner = out.readLine();
             Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(banner));
