@@ -70,10 +70,13 @@ public final class FaultProxy implements AutoCloseable {
     private final ServerSocketChannel serverSocket;
     private final InetSocketAddress boundAddress;
     private final EventLoop[] loops;
-    /** Split once per connection for the way down, as the echo server's is: one seed, the same faults on its replies. */
+    /**
+     * Split once per connection, as the echo server's is, for the way down (the way up with
+     * {@link Direction#UP}): one seed, the echo server's faults on that way.
+     */
     private final SplittableRandom random;
-    /** And for the way up, from a seed of its own. */
-    private final SplittableRandom upRandom;
+    /** And for the other way, from a seed of its own. */
+    private final SplittableRandom otherRandom;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
     private final Thread shedder;
@@ -84,7 +87,7 @@ public final class FaultProxy implements AutoCloseable {
         this.context = new ProxyContext(Objects.requireNonNull(b.upstream, "upstream"), b.faults, b.script,
                 b.direction.up(), b.direction.down(), b.maxFrame, b.idleTimeout, b.halfCloseTimeout, b.maxQueuedBytes, b.log);
         this.random = new SplittableRandom(b.seed);
-        this.upRandom = new SplittableRandom(b.seed ^ 0x9E37_79B9_7F4A_7C15L);
+        this.otherRandom = new SplittableRandom(b.seed ^ 0x9E37_79B9_7F4A_7C15L);
         this.maxConnections = b.maxConnections;
         this.refusals = new RefusalLog(context::log);
         ServerSocketChannel ss = ServerSocketChannel.open();
@@ -346,8 +349,12 @@ public final class FaultProxy implements AutoCloseable {
                 continue;
             }
             // One random stream per direction, split in accept order: reproducible per connection,
-            // and coming down the very faults the echo server with this seed gives its replies.
-            ProxyPair p = context.accepted(loop, client, number, upRandom.split(), random.split());
+            // and on the one faulty way (down with both) the very faults the echo server with this
+            // seed gives its replies.
+            SplittableRandom server = random.split();
+            SplittableRandom other = otherRandom.split();
+            boolean upOnly = direction == Direction.UP;
+            ProxyPair p = context.accepted(loop, client, number, upOnly ? server : other, upOnly ? other : server);
             loop.execute(p::register);
             if (closed.get()) {
                 loop.execute(() -> p.close("proxy stopped", false));

@@ -193,41 +193,18 @@ class CommandTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
-    @Test
-    void theProxysCtrlCPrintsItsCountersWithTheFaultsByKindAndExitsZero() throws Exception {
-        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "sends SIGINT with kill(1), Linux only");
-        try (dev.wirelab.part2.EchoServer server = dev.wirelab.part2.EchoServer.builder().start()) {
-            Process p = part2("proxy", "--listen", "0", "--upstream", "127.0.0.1:" + server.port(), "--direction", "down",
-                    "--loss", "1.0", "--seed", "1");
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String banner = out.readLine();
-                Matcher m = Pattern.compile("proxy listening on 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(banner));
-                assertTrue(m.find(), "banner: " + banner);
-                try (TestClient c = new TestClient(new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1))))) {
-                    c.sendLine("Test1");
-                    assertEquals("Packet Loss\n", c.readLine());
-                }
-                assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor());
-                assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-                String rest = String.join("\n", out.lines().toList());
-                assertEquals(0, p.exitValue(), rest);
-                assertTrue(rest.contains("stopped: connections=1 units=1 refused=0 shed=0 faults: error=1"), rest);
-            } finally {
-                p.destroyForcibly();
-            }
-        }
-    }
-
-    @Test
-    void echoServerServesNcStyleClientsAndCtrlCPrintsTheCountersAndExitsZero() throws Exception {
-        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "sends SIGINT with kill(1), Linux only");
-        Process p = part2("echo-server", "--port", "0", "--loss", "1.0", "--seed", "1");
+    /**
+     * Runs part 2's {@code args} in a JVM of its own, sends a line to the port its banner names
+     * (expecting Packet Loss back), then SIGINT; returns what it printed after the banner, once it
+     * exited 0.
+     */
+    private static String lossThenCtrlC(String... args) throws Exception {
+        Process p = part2(args);
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String banner = out.readLine();
             Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher(String.valueOf(banner));
             assertTrue(m.find(), "banner: " + banner);
-            int port = Integer.parseInt(m.group(1));
-            try (TestClient c = new TestClient(new InetSocketAddress("127.0.0.1", port))) {
+            try (TestClient c = new TestClient(new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1))))) {
                 c.sendLine("Test1");
                 assertEquals("Packet Loss\n", c.readLine());
             }
@@ -235,10 +212,27 @@ class CommandTest {
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));
             String rest = String.join("\n", out.lines().toList());
             assertEquals(0, p.exitValue(), rest);
-            assertTrue(rest.contains("loss, replaced by \"Packet Loss\""), rest);
-            assertTrue(rest.contains("stopped: connections=1 messages=1") && rest.contains("faults: error=1"), rest);
+            return rest;
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    @Test
+    void theProxysCtrlCPrintsItsCountersWithTheFaultsByKindAndExitsZero() throws Exception {
+        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "sends SIGINT with kill(1), Linux only");
+        try (dev.wirelab.part2.EchoServer server = dev.wirelab.part2.EchoServer.builder().start()) {
+            String rest = lossThenCtrlC("proxy", "--listen", "0", "--upstream", "127.0.0.1:" + server.port(),
+                    "--direction", "down", "--loss", "1.0", "--seed", "1");
+            assertTrue(rest.contains("stopped: connections=1 units=1 refused=0 shed=0 faults: error=1"), rest);
+        }
+    }
+
+    @Test
+    void echoServerServesNcStyleClientsAndCtrlCPrintsTheCountersAndExitsZero() throws Exception {
+        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"), "sends SIGINT with kill(1), Linux only");
+        String rest = lossThenCtrlC("echo-server", "--port", "0", "--loss", "1.0", "--seed", "1");
+        assertTrue(rest.contains("loss, replaced by \"Packet Loss\""), rest);
+        assertTrue(rest.contains("stopped: connections=1 messages=1") && rest.contains("faults: error=1"), rest);
     }
 }
