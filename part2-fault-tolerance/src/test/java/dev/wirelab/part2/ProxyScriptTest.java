@@ -43,12 +43,7 @@ class ProxyScriptTest {
 
     /** HELLO, then DATA 1..n pipelined. */
     private static TestClient helloAndData(FaultProxy p, int n) throws Exception {
-        TestClient c = new TestClient(p.address());
-        c.sendFrame(Frame.hello("alice"));
-        for (int i = 1; i <= n; i++) {
-            c.sendFrame(Frame.data(i, bytes("m" + i)));
-        }
-        return c;
+        return TestClient.helloAndData(p.address(), "alice", n);
     }
 
     @Test

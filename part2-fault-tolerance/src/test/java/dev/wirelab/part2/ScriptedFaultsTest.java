@@ -42,12 +42,7 @@ class ScriptedFaultsTest {
 
     /** HELLO, then DATA 1..n pipelined. */
     private static TestClient helloAndData(EchoServer s, int n) throws Exception {
-        TestClient c = new TestClient(s.address());
-        c.sendFrame(Frame.hello("alice"));
-        for (int i = 1; i <= n; i++) {
-            c.sendFrame(Frame.data(i, bytes("m" + i)));
-        }
-        return c;
+        return TestClient.helloAndData(s.address(), "alice", n);
     }
 
     @Test
@@ -236,6 +231,16 @@ class ScriptedFaultsTest {
             }
             c.shutdownOutput();
             assertEquals(List.of("Test1\n", "Packet Loss\n", "Test3\n", "Packet Loss\n", "Test5\n"), TestClient.lines(c.readToEnd()));
+        }
+    }
+
+    @Test
+    void replyNCountsHellosAndDataAlikeInFrameMode() throws Exception {
+        try (EchoServer s = server("reply 3: duplicate"); TestClient c = helloAndData(s, 3)) {
+            // HELLO is request 1, DATA 1 request 2, DATA 2 request 3.
+            assertEquals(List.of(Frame.ack(0, new byte[0]), ack(1), ack(2), ack(2), ack(3)), c.readFrames(5));
+            c.shutdownOutput();
+            assertEquals(0, c.readToEnd().length, "nothing else");
         }
     }
 
