@@ -279,6 +279,15 @@ public final class FaultSource {
      */
     public void apply(Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what, long arrival, ReplySink sink,
                FaultCounters counters, Consumer<String> log, Listener listener) throws IOException {
+        apply(d, reply, lossReplacement, what, arrival, sink, sink, counters, log, listener);
+    }
+
+    /**
+     * As above, with the ERROR / Packet Loss of a lost request going to {@code lossSink}: the
+     * proxy losing a request on its way up answers the client, not the server.
+     */
+    public void apply(Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what, long arrival, ReplySink sink,
+               ReplySink lossSink, FaultCounters counters, Consumer<String> log, Listener listener) throws IOException {
         long due = arrival + d.delayNanos();
         String name = log == null ? null : what.get();
         List<Applied> faults = d.faults();
@@ -318,7 +327,7 @@ public final class FaultSource {
             return;
         }
         if (d.error()) {
-            sink.send(lossReplacement, 0, lossReplacement.length, 1, due, d.reorder(),
+            lossSink.send(lossReplacement, 0, lossReplacement.length, 1, due, d.reorder(),
                     both(logSent, listener.sending(lossReplacement, 1, false, true)));
             return;
         }
