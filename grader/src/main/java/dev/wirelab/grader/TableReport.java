@@ -1,0 +1,75 @@
+package dev.wirelab.grader;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/** The terminal report: one row per scenario as it finishes, then what went wrong, then the score. */
+public final class TableReport {
+
+    /** Lines of the student's stderr shown under a failure; the JSON report has all it kept. */
+    static final int STDERR_LINES = 8;
+
+    private final PrintWriter out;
+    private final int nameWidth;
+
+    public TableReport(PrintWriter out, List<? extends Scenario> scenarios) {
+        this.out = out;
+        this.nameWidth = Math.max(8, scenarios.stream().mapToInt(s -> s.name().length()).max().orElse(8));
+    }
+
+    public void header(String title, List<String> lines) {
+        out.println(title);
+        for (String l : lines) {
+            out.println(l);
+        }
+        out.println();
+        out.println(String.format("  %-" + nameWidth + "s  %-6s  %8s  %6s", "scenario", "result", "time", "limit"));
+        out.flush();
+    }
+
+    public void row(Result r) {
+        out.println(String.format("  %-" + nameWidth + "s  %-6s  %8s  %6s", r.name(), r.passed() ? "PASS" : "FAIL",
+                Durations.elapsed(r.elapsed()), Durations.limit(r.limit())));
+        out.flush();
+    }
+
+    /** Each failure: the scenario, the sentence, the ladder, the program's last words; then notes. */
+    public void details(Run run) {
+        for (Result r : run.results()) {
+            if (r.passed()) {
+                continue;
+            }
+            out.println();
+            out.println("FAIL " + r.name() + ": " + r.description());
+            out.println("  " + r.problem());
+            if (!r.ladder().isEmpty()) {
+                out.println("  last events before it:");
+                for (String l : r.ladder()) {
+                    out.println("  " + l);
+                }
+            }
+            if (r.program() != null && !r.program().stderr().isEmpty()) {
+                List<String> err = r.program().stderr();
+                out.println("  your program's stderr" + (err.size() > STDERR_LINES ? " (last " + STDERR_LINES + " lines)" : "") + ":");
+                for (String l : err.subList(Math.max(0, err.size() - STDERR_LINES), err.size())) {
+                    out.println("    | " + l);
+                }
+            }
+        }
+        boolean header = false;
+        for (Result r : run.results()) {
+            for (String n : r.notes()) {
+                if (!header) {
+                    out.println();
+                    out.println("Notes (not graded):");
+                    header = true;
+                }
+                out.println("  " + r.name() + ": " + n);
+            }
+        }
+        out.println();
+        out.println(run.passed() + " of " + run.results().size() + " scenarios passed (score " + run.score() + "/"
+                + run.maxScore() + ")" + (run.allPassed() ? "." : "; re-run one with --only NAME."));
+        out.flush();
+    }
+}
