@@ -64,6 +64,7 @@ public final class CaptureBench implements Callable<Integer> {
     }
 
     @Override
+    @SuppressWarnings("try") // the writer is closed early: the pcap file is read back inside the block
     public Integer call() throws Exception {
         if (!(seconds > 0) || seconds > 600 || connections < 1 || connections > 512 || size < 2 || size > 60_000
                 || bufferMb < 1 || bufferMb > 1024) {

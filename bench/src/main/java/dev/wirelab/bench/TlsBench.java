@@ -166,6 +166,7 @@ public final class TlsBench implements Callable<Integer> {
     }
 
     /** Nanoseconds from connect() to a usable connection (TLS: handshake done), sorted. */
+    @SuppressWarnings("try") // a connection is only opened and closed; the listener is closed early to end the acceptor
     private long[] setups(SSLContext serverCtx, SSLContext clientCtx) throws Exception {
         long[] times = new long[handshakes];
         try (ServerSocket ss = listen(serverCtx)) {

@@ -15,9 +15,11 @@ import java.util.function.Consumer;
  * read returned: a partial frame waits for more bytes, several frames in one read all come out.
  *
  * <p>Each header field is checked as soon as its bytes arrive, so garbage is rejected at its first
- * wrong byte rather than after a length's worth of reading. The buffer grows only to the size of a
- * frame whose length has been checked against the maximum. After the first error the decoder stays
- * failed: the stream can no longer be trusted. Not thread-safe; one decoder per connection.
+ * wrong byte rather than after a length's worth of reading. The buffer grows with the bytes that
+ * have arrived (at most doubling), never to a length the peer merely declared: a header claiming
+ * the maximum costs a few hundred bytes until the payload really comes, so many connections that
+ * each send such a header cannot exhaust memory. After the first error the decoder stays failed:
+ * the stream can no longer be trusted. Not thread-safe; one decoder per connection.
  */
 public final class FrameDecoder {
 
@@ -116,6 +118,11 @@ public final class FrameDecoder {
         return end - start;
     }
 
+    /** The bytes reserved for the unfinished frame: at most about twice {@link #buffered()}. */
+    int capacity() {
+        return buf.length;
+    }
+
     /** How many bytes the current frame still needs; only header bytes until the length is known. */
     private int bytesWanted() {
         int have = end - start;
@@ -136,9 +143,11 @@ public final class FrameDecoder {
             if (needed <= buf.length) {
                 System.arraycopy(buf, start, buf, 0, end - start);
             } else {
-                // Only reached past the header (256 > 12), once the length passed its bound check:
-                // the frame size is trusted, and one allocation holds the whole frame.
-                buf = Arrays.copyOfRange(buf, start, start + frameSize());
+                // Only reached past the header (256 > 12), once the length passed its bound check.
+                // Doubling keeps the copying linear in the frame's size, and the cap at the frame
+                // size means a frame that fully arrives ends in one exact-size buffer.
+                int grown = (int) Math.min(frameSize(), Math.max(needed, 2L * buf.length));
+                buf = Arrays.copyOfRange(buf, start, start + grown);
             }
             end -= start;
             start = 0;

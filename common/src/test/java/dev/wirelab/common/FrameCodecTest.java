@@ -102,6 +102,44 @@ class FrameCodecTest {
     }
 
     @Test
+    void thirtyOneHeadersDeclaringSixteenMebibytesReserveKilobytesNotHalfAGigabyte() throws Exception {
+        // Issue 12 (11): with --max-frame 16777216, 31 connections that each sent a header
+        // declaring the maximum (and a little payload) once pushed the server out of memory.
+        int max = 16 << 20;
+        byte[] header = HexFormat.of().parseHex("574c010200000001" + "01000000");
+        List<FrameDecoder> connections = new ArrayList<>();
+        long reserved = 0;
+        for (int i = 0; i < 31; i++) {
+            var decoder = new FrameDecoder(max);
+            assertTrue(decoder.feed(header).isEmpty());
+            assertTrue(decoder.feed(new byte[1000]).isEmpty());
+            assertEquals(FrameCodec.HEADER_BYTES + 1000, decoder.buffered());
+            connections.add(decoder);
+            reserved += decoder.capacity();
+        }
+        assertTrue(reserved <= 31 * 2 * 1012, "31 connections reserve " + reserved + " bytes");
+    }
+
+    @Test
+    void aLargeFrameArrivingInSmallReadsGrowsItsBufferWithTheBytesAndDecodesIntact() throws Exception {
+        byte[] payload = new byte[1 << 20];
+        new Random(7).nextBytes(payload);
+        byte[] wire = FrameCodec.encode(Frame.data(3, payload));
+        var decoder = new FrameDecoder(payload.length);
+        List<Frame> got = new ArrayList<>();
+        for (int pos = 0; pos < wire.length; pos += 1000) {
+            decoder.feed(wire, pos, Math.min(1000, wire.length - pos), got::add);
+            if (got.isEmpty()) {
+                assertTrue(decoder.capacity() <= Math.max(256, 2 * decoder.buffered()),
+                        decoder.capacity() + " bytes reserved for " + decoder.buffered() + " received");
+                assertTrue(decoder.capacity() <= wire.length);
+            }
+        }
+        assertEquals(List.of(Frame.data(3, payload)), got);
+        assertTrue(decoder.capacity() <= 256, "the large buffer is let go once its frame is out");
+    }
+
+    @Test
     void feedingOneByteAtATimeYieldsEachFrameExactlyWhenItsLastByteArrives() throws Exception {
         var decoder = new FrameDecoder();
         for (int i = 0; i < VECTOR.length - 1; i++) {

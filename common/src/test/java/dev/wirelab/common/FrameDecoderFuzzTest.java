@@ -16,7 +16,9 @@ import net.jqwik.api.constraints.Size;
 /**
  * Property-based fuzzing of the decoder with jqwik (a bounded number of tries per property, so it
  * runs in the normal test run): arbitrary bytes only ever produce frames or the typed exception,
- * and valid streams decode to what was encoded however they are split.
+ * valid streams (HELLO included) decode to what was encoded however they are split, a HELLO is
+ * refused exactly when its client id would be too long, and the buffer follows the bytes that
+ * arrived rather than the length a peer declared.
  */
 class FrameDecoderFuzzTest {
 
@@ -58,6 +60,37 @@ class FrameDecoderFuzzTest {
     }
 
     @Property(tries = 500)
+    void theBufferFollowsTheBytesThatArrivedNotTheDeclaredLength(
+            @ForAll @IntRange(min = 0, max = 16 << 20) int declared,
+            @ForAll @IntRange(min = 0, max = 6000) int arriving,
+            @ForAll @IntRange(min = 1, max = 700) int chunk) throws Exception {
+        byte[] header = header(FrameType.DATA, declared);
+        var decoder = new FrameDecoder(16 << 20);
+        decoder.feed(header);
+        byte[] payload = new byte[Math.min(arriving, declared)];
+        for (int pos = 0; pos < payload.length; pos += chunk) {
+            decoder.feed(payload, pos, Math.min(chunk, payload.length - pos));
+            assertTrue(decoder.capacity() <= Math.max(256, 2 * decoder.buffered()),
+                    decoder.capacity() + " bytes reserved for " + decoder.buffered() + " received");
+        }
+    }
+
+    @Property(tries = 300)
+    void aHelloIsRefusedExactlyWhenItsClientIdIsOverSixtyFourBytes(
+            @ForAll @IntRange(min = 0, max = 70_000) int declared, @ForAll @IntRange(min = 64, max = 65_536) int maxPayload) {
+        byte[] header = header(FrameType.HELLO, declared);
+        var decoder = new FrameDecoder(maxPayload);
+        boolean refused;
+        try {
+            decoder.feed(header);
+            refused = false;
+        } catch (FrameFormatException e) {
+            refused = e.reason() == FrameFormatException.Reason.LENGTH_TOO_LARGE;
+        }
+        assertEquals(declared > FrameCodec.MAX_CLIENT_ID_BYTES, refused, "HELLO declaring " + declared + " bytes");
+    }
+
+    @Property(tries = 500)
     void anySingleByteChangeOfAValidFrameIsRejected(@ForAll("frame") Frame frame,
             @ForAll @IntRange(min = 0, max = 10_000) int where, @ForAll @IntRange(min = 1, max = 255) int xor) {
         byte[] wire = FrameCodec.encode(frame);
@@ -72,12 +105,23 @@ class FrameDecoderFuzzTest {
         assertTrue(rejected, "a corrupted frame was accepted");
     }
 
+    /** A valid header (seq 0) declaring {@code length} payload bytes. */
+    private static byte[] header(FrameType type, long length) {
+        byte[] header = {0x57, 0x4C, 0x01, (byte) type.code(), 0, 0, 0, 0, 0, 0, 0, 0};
+        FrameCodec.putU32(header, 8, length);
+        return header;
+    }
+
     @Provide
     Arbitrary<Frame> frame() {
-        Arbitrary<byte[]> payloads = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
         Arbitrary<Long> seqs = Arbitraries.longs().between(0, Frame.MAX_SEQ);
-        Arbitrary<FrameType> types = Arbitraries.of(FrameType.DATA, FrameType.ACK, FrameType.ERROR);
-        return net.jqwik.api.Combinators.combine(types, seqs, payloads).as(Frame::new);
+        Arbitrary<FrameType> types = Arbitraries.of(FrameType.values());
+        return types.flatMap(type -> {
+            // A HELLO carries a client id of at most 64 bytes; the others up to 300 here.
+            int max = type == FrameType.HELLO ? FrameCodec.MAX_CLIENT_ID_BYTES : 300;
+            Arbitrary<byte[]> payloads = Arbitraries.bytes().array(byte[].class).ofMaxSize(max);
+            return net.jqwik.api.Combinators.combine(seqs, payloads).as((seq, payload) -> new Frame(type, seq, payload));
+        });
     }
 
     @Provide

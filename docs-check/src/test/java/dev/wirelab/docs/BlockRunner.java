@@ -175,14 +175,18 @@ final class BlockRunner implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
-        for (Running r : background) {
-            if (r.process().isAlive()) {
-                kill(r.process());
+    public void close() throws IOException {
+        try {
+            for (Running r : background) {
+                if (r.process().isAlive()) {
+                    kill(r.process());
+                }
             }
+            namespace.destroyForcibly();
+            namespace.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // still remove the scratch folder
         }
-        namespace.destroyForcibly();
-        namespace.waitFor(5, TimeUnit.SECONDS);
         try (var files = Files.walk(work)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -50,18 +52,31 @@ class DocsCommandsTest {
     @TestFactory
     @Timeout(900)
     Stream<DynamicTest> everyConsoleBlockInTheDocsRunsAndPrintsWhatThePageShows() throws IOException {
-        return allBlocks().stream().map(block -> DynamicTest.dynamicTest(block.page() + ":" + block.line(), () -> {
+        List<ConsoleBlock> blocks = allBlocks();
+        AtomicInteger done = new AtomicInteger();
+        return blocks.stream().map(block -> DynamicTest.dynamicTest(block.page() + ":" + block.line(), () -> {
             assumeTrue(isRoot() && onPath("unshare") && onPath("nsenter"),
                     "the docs check runs the pages' commands in a private network namespace (ports as written,"
                             + " e.g. 8080), which needs root and util-linux's unshare/nsenter; CI has both");
+            long started = System.nanoTime();
+            String outcome = "FAILED";
             try {
-                run(block);
-            } catch (AssertionError first) {
-                // Rot is deterministic and fails again; a timing fluke on a loaded machine (an
-                // extra TCP ACK in a live capture) does not. One fresh retry, and say so.
-                System.err.println("docs check: " + block.page() + ":" + block.line()
-                        + " failed once, retrying in a fresh namespace: " + String.valueOf(first.getMessage()).lines().findFirst().orElse(""));
-                run(block);
+                try {
+                    run(block);
+                } catch (AssertionError first) {
+                    // Rot is deterministic and fails again; a timing fluke on a loaded machine (an
+                    // extra TCP ACK in a live capture) does not. One fresh retry, and say so.
+                    System.out.println("docs check: " + block.page() + ":" + block.line()
+                            + " failed once, retrying in a fresh namespace: " + String.valueOf(first.getMessage()).lines().findFirst().orElse(""));
+                    run(block);
+                }
+                outcome = "passed";
+            } finally {
+                // One line per block as it ends (./lab test shows these), so a long check is
+                // never a minute of silence.
+                System.out.printf(Locale.ROOT, "docs check: %d/%d %s:%d %s (%.1f s)%n", done.incrementAndGet(), blocks.size(),
+                        block.page(), block.line(), outcome, (System.nanoTime() - started) / 1e9);
+                System.out.flush();
             }
         }));
     }
@@ -101,7 +116,7 @@ class DocsCommandsTest {
         Files.writeString(dir.resolve(name), transcript);
     }
 
-    private static boolean isRoot() {
+    static boolean isRoot() {
         try {
             Process p = new ProcessBuilder("id", "-u").start();
             return new String(p.getInputStream().readAllBytes()).strip().equals("0");
@@ -110,7 +125,7 @@ class DocsCommandsTest {
         }
     }
 
-    private static boolean onPath(String tool) {
+    static boolean onPath(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (Files.isExecutable(Path.of(dir, tool))) {
                 return true;

@@ -40,6 +40,7 @@ class LiveCaptureTest {
     static String whyNot;
 
     @BeforeAll
+    @SuppressWarnings("try") // opening the probe is the test; it is only closed
     static void captureIsPossible() {
         try (LiveCapture probe = LiveCapture.open(null, "tcp port 9", 1 << 20)) {
             whyNot = null;

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * report's delay, packet loss and corruption; D and E are two more ways real networks and servers
  * fail (a duplicated reply, a reset connection).
  */
+@SuppressWarnings("try") // each scene closes its server early, so the server's log is complete before it is shown
 public final class Demo {
 
     /** Seed under which the first corrupted reply has byte 2 flipped: {@code Te?t1}, as in the report. */

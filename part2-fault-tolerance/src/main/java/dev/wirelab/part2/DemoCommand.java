@@ -1,5 +1,6 @@
 package dev.wirelab.part2;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,8 +12,9 @@ import java.util.concurrent.Callable;
 
 /** {@code part2 demo}: the report's section 3.2.2 A–C (and two more faults) in one run, on loopback. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Section 3.2.2 in one command: an echo server with each fault in turn and a plain",
-                "client sending Test1: the delay measured, the Packet Loss reply, Te?t1 in a hex dump."})
+        description = {"Section 3.2.2 in one command: each fault in turn against a plain client.",
+                "An echo server injects each fault while a plain client sends Test1: the delay measured,",
+                "the Packet Loss reply, Te?t1 in a hex dump."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -34,6 +36,6 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--delay must be 0..60 seconds, got " + delay);
         }
         Demo demo = new Demo(spec.commandLine().getOut(), Duration.ofNanos(Math.round(delay * 1e9)), seed, color);
-        return demo.run() ? 0 : 1;
+        return demo.run() ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
     }
 }

@@ -1,6 +1,5 @@
 package dev.wirelab.part2;
 
-import dev.wirelab.common.Bytes;
 import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
@@ -13,61 +12,52 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 /**
- * One client of the {@link EchoServer}: detects line or frame mode from the first bytes, echoes,
- * and applies the faults. Runs on its {@link EventLoop}'s thread only, so it needs no locks; a
- * misbehaving client only ever ends its own connection.
+ * One client of the {@link EchoServer}: detects line or frame mode from the first bytes, cuts the
+ * input into messages, answers each (HELLO, DATA, a line) with the faults its {@link FaultSource}
+ * decides, and hands the replies to its {@link Outbound}. Runs on its {@link EventLoop}'s thread
+ * only, so it needs no locks; a misbehaving client only ever ends its own connection.
  *
- * <p>Replies without delay are appended to an output buffer and written once per read, the fast
- * path of a plain echo server. With delay, each reply waits in a queue with the moment it is due
- * (its request's arrival plus the delay) and a timer of the loop sends it then: pipelined requests
- * are answered DELAY after each arrived, not one DELAY after another, and replies keep their
- * order. Memory per connection is bounded: the unfinished line or frame (at most max-frame bytes),
- * at most {@link #MAX_PENDING_BYTES} of delayed replies and {@link #MAX_UNSENT_BYTES} of unsent
- * output; past those the connection stops reading, and TCP's flow control pushes back on the client.
+ * <p>Memory per connection is bounded: the unfinished line or frame (at most max-frame bytes) and
+ * what {@link Outbound} holds; past that the connection stops reading, and TCP's flow control
+ * pushes back on the client.
  */
-final class EchoConnection implements ReplySink {
+final class EchoConnection implements ReplySink, Outbound.Host {
 
     static final byte[] PACKET_LOSS_LINE = "Packet Loss\n".getBytes(StandardCharsets.US_ASCII);
     static final String PACKET_LOSS = "Packet Loss";
-    static final int MAX_PENDING_BYTES = 1 << 20;
-    static final int MAX_UNSENT_BYTES = 256 * 1024;
+    static final int MAX_PENDING_BYTES = Outbound.MAX_PENDING_BYTES;
+    static final int MAX_UNSENT_BYTES = Outbound.MAX_UNSENT_BYTES;
     private static final int DISCARD_LIMIT = 1 << 20;
     /** How long an over-long line's sender may take to read the error, without an idle timeout. */
     private static final long DISCARD_GRACE_NANOS = 10_000_000_000L;
+    private static final byte[] HELLO_ACK = FrameCodec.encode(Frame.ack(0, new byte[0]));
 
     private enum Mode { UNDECIDED, LINES, FRAMES }
-
-    private sealed interface Item permits Send, Reset {
-        long due();
-    }
-
-    private record Send(long due, byte[] bytes, int copies, Runnable afterWrite) implements Item {
-    }
-
-    private record Reset(long due) implements Item {
-    }
 
     private final EchoServer server;
     private final EventLoop loop;
     private final SocketChannel channel;
+    private final long number;
     private final String remote;
+    /** The peer's address without its port: what its share of the delivery ledger is counted by. */
+    private final String address;
     private final String label;
-    private final FaultInjector faults;
+    private final FaultSource faults;
     private final boolean logging;
-    private final boolean delayed;
+    private final ServerObserver observer;
+    private final Outbound outbound;
     private SelectionKey key;
     private boolean closed;
+    private boolean resetSent;
     private long messages;
     private long arrival;
     private long lastRead;
+    private long opened;
 
     // Input.
     private Mode mode = Mode.UNDECIDED;
@@ -76,46 +66,53 @@ final class EchoConnection implements ReplySink {
     private byte[] line = new byte[0];
     private int lineLength;
     private FrameDecoder decoder;
+    /** The HELLO id, or the label without one (what {@link Delivery#clientId()} reports). */
     private String clientId;
+    /** {@link #clientId} as log lines show it: escaped, since a peer chose it. */
+    private String shownId;
+    private boolean named;
+    /**
+     * Without HELLO a connection is its own client, with its own window that ends with it: an
+     * ip:port is reused by the next client that gets the same ephemeral port, and a HELLO id may
+     * spell the same text; sharing numbers with either would acknowledge a stranger's seq=1
+     * without delivering it.
+     */
+    private final DeliveryLedger.Window unnamed = new DeliveryLedger.Window();
     private boolean eof;
     private boolean discarding;
     private int discarded;
     private String discardReason;
 
-    // Output.
-    private byte[] out = new byte[0];
-    private int outStart;
-    private int outEnd;
-    private final ArrayDeque<Item> pending = new ArrayDeque<>();
-    private long pendingBytes;
-    private boolean timerSet;
-    private Runnable whenDrained;
-
     EchoConnection(EchoServer server, EventLoop loop, SocketChannel channel, long number, SplittableRandom random) {
         this.server = server;
         this.loop = loop;
         this.channel = channel;
+        this.number = number;
         String r;
+        String ip;
         try {
             InetSocketAddress a = (InetSocketAddress) channel.getRemoteAddress();
-            r = a.getAddress().getHostAddress() + ":" + a.getPort();
+            ip = a.getAddress().getHostAddress();
+            r = ip + ":" + a.getPort();
         } catch (IOException | RuntimeException e) {
-            r = "unknown";
+            ip = r = "unknown";
         }
         this.remote = r;
+        this.address = ip;
         this.label = "#" + number + " " + remote;
-        this.faults = new FaultInjector(server.faults(), random);
+        this.faults = new FaultSource(server.faults(), random, server.scriptRunner());
         this.logging = server.logging();
-        this.delayed = server.faults().delays();
-        // Without HELLO a connection is its own client: an ip:port is reused by the next client
-        // that gets the same ephemeral port, and remembering its numbers would then acknowledge
-        // that stranger's seq=1 without delivering it.
+        this.observer = server.observer();
+        this.outbound = new Outbound(channel, loop, this);
         this.clientId = label;
+        this.shownId = label;
     }
 
     /** On the loop: starts serving. */
     void register() {
+        opened = lastRead = System.nanoTime();
         log(label + " connected");
+        observe(new ServerEvent.ConnectionOpened(opened, number, remote));
         try {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -125,7 +122,6 @@ final class EchoConnection implements ReplySink {
             return;
         }
         loop.added(this);
-        lastRead = System.nanoTime();
     }
 
     void abortFromServer() {
@@ -149,7 +145,7 @@ final class EchoConnection implements ReplySink {
             return;
         }
         if (k.isWritable()) {
-            flush();
+            outbound.flush();
         }
         if (!closed && k.isValid() && k.isReadable()) {
             read();
@@ -178,7 +174,7 @@ final class EchoConnection implements ReplySink {
                 // delayed echoes, the error) goes out first, then the connection closes.
                 discarding = false;
                 eof = true;
-                if (whenDrained == null && outStart == outEnd && pending.isEmpty()) {
+                if (!outbound.drainPending() && outbound.empty()) {
                     close(discardReason, false);
                 } else {
                     interest();
@@ -198,7 +194,7 @@ final class EchoConnection implements ReplySink {
         arrival = lastRead;
         consume(buf.array(), n);
         if (!closed) {
-            release();
+            outbound.release();
         }
     }
 
@@ -245,8 +241,8 @@ final class EchoConnection implements ReplySink {
         }
         // The client half-closed but may still read: close once every reply it is owed has left.
         String reason = why;
-        whenDrained = () -> close(reason, false);
-        release();
+        outbound.whenDrained(() -> close(reason, false));
+        outbound.release();
     }
 
     // ---- line mode -------------------------------------------------------------------------
@@ -302,12 +298,12 @@ final class EchoConnection implements ReplySink {
         String why = "line longer than " + server.maxFrame() + " bytes (" + length + "+ without a newline), closing";
         byte[] msg = ("error: " + why + "\n").getBytes(StandardCharsets.US_ASCII);
         long now = System.nanoTime();
-        long lastDue = lastDue(now);
-        if (pending.isEmpty()) {
-            append(msg, 0, msg.length);
+        long lastDue = outbound.lastDue(now);
+        if (outbound.direct()) {
+            outbound.append(msg, 0, msg.length, null);
         } else {
             // Earlier lines' delayed echoes are owed first: the error queues behind them.
-            send(msg, 0, msg.length, 1, now, null);
+            outbound.send(msg, 0, msg.length, 1, now, false, null);
         }
         // Closing with unread input would send an RST that can destroy the error line before the
         // client reads it: send FIN after it, and discard (a bounded amount of) what still comes.
@@ -315,19 +311,19 @@ final class EchoConnection implements ReplySink {
         discardReason = why;
         lineLength = 0;
         line = new byte[0];
-        whenDrained = () -> {
+        outbound.whenDrained(() -> {
             try {
                 channel.shutdownOutput();
             } catch (IOException ignored) {
                 // the close below ends it anyway
             }
             loop.schedule(System.nanoTime() + 1_000_000_000L, () -> close(why, false));
-        };
+        });
         // The close above waits for the output to drain, which a client that does not read never
         // lets happen, and the idle sweep skips a discarding connection: bound it from here too.
         long idle = server.idleTimeout().toNanos();
         loop.schedule(lastDue + (idle > 0 ? idle : DISCARD_GRACE_NANOS), () -> close(why, false));
-        release();
+        outbound.release();
         return false;
     }
 
@@ -335,17 +331,30 @@ final class EchoConnection implements ReplySink {
     private void line(byte[] b, int off, int len) {
         messages++;
         server.messages.increment();
+        server.lines.increment();
         if (logging) {
-            log(label + " received " + Bytes.escape(b, off, len));
-        }
-        int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
-        FaultInjector.Decision d = faults.decide(len - terminator);
-        if (d == FaultInjector.Decision.CLEAN) {
-            send(b, off, len, 1, arrival, null);
-            return;
+            log(label + " received " + Log.shown(b, off, len));
         }
         long n = messages;
-        reply(d, Arrays.copyOfRange(b, off, off + len), PACKET_LOSS_LINE, () -> "line " + n);
+        if (observer != null) {
+            observe(new ServerEvent.LineArrived(arrival, number, n, Arrays.copyOfRange(b, off, off + len)));
+        }
+        if (faults.none() && outbound.direct()) {
+            if (observer == null) {
+                outbound.append(b, off, len, null); // the fast path of a clean echo: no allocation
+            } else {
+                outbound.append(b, off, len, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
+            }
+            return;
+        }
+        int terminator = len >= 2 && b[off + len - 2] == '\r' ? 2 : 1;
+        FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
+                : faults.decide(request(FaultScript.RequestType.LINE, 0, 0), len - terminator, len);
+        if (d.clean()) {
+            send(b, off, len, 1, arrival, false, sent(ServerEvent.ReplyType.LINE, 0, len, 1, false));
+            return;
+        }
+        apply(d, Arrays.copyOfRange(b, off, off + len), PACKET_LOSS_LINE, 0, () -> "line " + n, ServerEvent.ReplyType.LINE);
     }
 
     // ---- frame mode ------------------------------------------------------------------------
@@ -365,16 +374,16 @@ final class EchoConnection implements ReplySink {
             }
             server.rejected.increment();
             String why = "invalid frame (" + e.reason() + ": " + e.getMessage() + "), closing";
-            if (!pending.isEmpty()) {
+            if (outbound.queued()) {
                 // With delay the good frames' ACKs are still queued: closing now would discard
                 // them, and the client would retransmit what was delivered. Read no more, and
                 // close once they left (bounded, should the client never read them).
                 eof = true;
-                whenDrained = () -> close(why, false);
-                loop.schedule(lastDue(System.nanoTime()) + 1_000_000_000L, () -> close(why, false));
+                outbound.whenDrained(() -> close(why, false));
+                loop.schedule(outbound.lastDue(System.nanoTime()) + 1_000_000_000L, () -> close(why, false));
                 return false;
             }
-            flush();
+            outbound.flush();
             close(why, false);
             return false;
         }
@@ -383,211 +392,181 @@ final class EchoConnection implements ReplySink {
 
     private void frame(Frame f) {
         switch (f.type()) {
-            case HELLO -> {
-                String id = f.payloadText();
-                String named = id.isEmpty() ? label : id;
-                byte[] ack = FrameCodec.encode(Frame.ack(0, new byte[0]));
-                FaultInjector.Decision d = faults.decide(ack.length);
-                if (d.lost()) {
-                    // ERROR 0 tells the client its HELLO was not delivered: then it must not
-                    // count either, or the connection would run under an id the client thinks failed.
-                    log(label + " lost HELLO from " + named + ", id not taken");
-                } else {
-                    clientId = named;
-                    log(label + " hello from " + clientId);
-                }
-                replyFrame(d, ack, 0, () -> "HELLO");
-            }
-            case DATA -> {
-                messages++;
-                server.messages.increment();
-                long seq = f.seq();
-                if (seq == 0) {
-                    log(label + " DATA with seq 0 from " + clientId + " (seq starts at 1), answered with ERROR");
-                    replyFrame(Frame.error(0, "DATA seq must be at least 1"), 0, () -> "DATA seq=0");
-                    return;
-                }
-                byte[] ack = FrameCodec.encode(Frame.ack(seq, f.payload()));
-                FaultInjector.Decision d = faults.decide(ack.length);
-                if (d.lost()) {
-                    // The wire format's ERROR n means "n was not delivered" (and a dropped reply
-                    // stands for a lost request): a lost message never reaches the handler.
-                    log(label + " lost seq=" + seq + " from " + clientId + ", not delivered");
-                } else if (server.ledger().markDelivered(clientId, seq)) {
-                    server.delivered.increment();
-                    log(label + " delivered seq=" + seq + " from " + clientId);
-                    server.deliver(new Delivery(clientId, seq, f.payload()));
-                } else {
-                    server.duplicatesSuppressed.increment();
-                    log(label + " duplicate seq=" + seq + " from " + clientId + ", acknowledged again");
-                }
-                replyFrame(d, ack, seq, () -> "seq=" + seq);
-            }
+            case HELLO -> hello(f);
+            case DATA -> data(f);
             case ACK, ERROR -> log(label + " unexpected " + f.type() + " seq=" + f.seq() + " from a client, ignored");
         }
     }
 
-    private void replyFrame(Frame reply, long seq, Supplier<String> what) {
-        byte[] bytes = FrameCodec.encode(reply);
-        replyFrame(faults.decide(bytes.length), bytes, seq, what);
-    }
-
-    private void replyFrame(FaultInjector.Decision d, byte[] bytes, long seq, Supplier<String> what) {
-        if (d == FaultInjector.Decision.CLEAN) {
-            send(bytes, 0, bytes.length, 1, arrival, null);
+    private void hello(Frame f) {
+        String id = f.payloadText();
+        String shown = id.isEmpty() ? label : Log.shown(f.payload());
+        long helloNumber = faults.scripted() ? faults.script().nextHello() : 0;
+        if (named && !id.equals(clientId)) {
+            // One id per connection: a connection cycling through ids could otherwise fill the
+            // delivery ledger from a single socket and push other clients out.
+            log(label + " second HELLO (" + shown + ") after " + shownId + ", refused with ERROR 0");
+            observe(new ServerEvent.Hello(arrival, number, id, false));
+            reply(Frame.error(0, "one HELLO per connection"), 0, () -> "HELLO", ServerEvent.ReplyType.ERROR,
+                    request(FaultScript.RequestType.HELLO, 0, 0, helloNumber));
             return;
         }
-        reply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), what);
+        FaultSource.Decision d = faults.decide(request(FaultScript.RequestType.HELLO, 0, 0, helloNumber),
+                HELLO_ACK.length, HELLO_ACK.length);
+        if (!d.delivered()) {
+            // ERROR 0 tells the client its HELLO was not delivered: then it must not count
+            // either, or the connection would run under an id the client thinks failed.
+            log(label + " lost HELLO from " + shown + ", id not taken");
+            observe(new ServerEvent.Hello(arrival, number, id, false));
+        } else if (!id.isEmpty()) {
+            clientId = id;
+            shownId = shown;
+            named = true;
+            log(label + " hello from " + shownId);
+            observe(new ServerEvent.Hello(arrival, number, id, true));
+        } else {
+            log(label + " hello without an id, the connection stays its own client");
+            observe(new ServerEvent.Hello(arrival, number, id, true));
+        }
+        replyFrame(d, HELLO_ACK, 0, () -> "HELLO");
     }
 
-    private void reply(FaultInjector.Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what) {
+    private void data(Frame f) {
+        messages++;
+        server.messages.increment();
+        long seq = f.seq();
+        if (seq == 0) {
+            log(label + " DATA with seq 0 from " + shownId + " (seq starts at 1), answered with ERROR");
+            reply(Frame.error(0, "DATA seq must be at least 1"), 0, () -> "DATA seq=0", ServerEvent.ReplyType.ERROR,
+                    request(FaultScript.RequestType.DATA, 0, 0));
+            return;
+        }
+        int arrivalCount = 0;
+        if (observer != null || faults.scripted()) {
+            arrivalCount = named ? server.ledger().arrive(address, clientId, seq) : unnamed.arrive(seq);
+            observe(new ServerEvent.DataArrived(arrival, number, clientId, seq, arrivalCount, f.payload()));
+        }
+        byte[] ack = FrameCodec.encode(Frame.ack(seq, f.payload()));
+        FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
+                : faults.decide(request(FaultScript.RequestType.DATA, seq, arrivalCount), ack.length, ack.length);
+        if (!d.delivered()) {
+            // The wire format's ERROR n means "n was not delivered" (and a dropped reply stands
+            // for a lost request): a lost message never reaches the handler.
+            log(label + " lost seq=" + seq + " from " + shownId + ", not delivered");
+        } else if (named ? server.ledger().markDelivered(address, clientId, seq) : DeliveryLedger.markLocal(unnamed, seq)) {
+            server.delivered.increment();
+            log(label + " delivered seq=" + seq + " from " + shownId);
+            observe(new ServerEvent.Delivered(arrival, number, clientId, seq));
+            server.deliver(new Delivery(clientId, seq, f.payload()));
+        } else {
+            server.duplicatesSuppressed.increment();
+            log(label + " duplicate seq=" + seq + " from " + shownId + ", acknowledged again");
+            observe(new ServerEvent.DuplicateSuppressed(arrival, number, clientId, seq));
+        }
+        replyFrame(d, ack, seq, () -> "seq=" + seq);
+    }
+
+    private FaultScript.Request request(FaultScript.RequestType type, long seq, int arrivalCount) {
+        return request(type, seq, arrivalCount, 0);
+    }
+
+    /** The request as a script matches it; null without a script (nothing to match). */
+    private FaultScript.Request request(FaultScript.RequestType type, long seq, int arrivalCount, long hello) {
+        if (!faults.scripted()) {
+            return null;
+        }
+        return new FaultScript.Request(type, seq, arrivalCount, hello, faults.script().nextRequest(), arrival - opened);
+    }
+
+    /** A reply of the server's own (an ERROR for a bad request), with the faults a reply can get. */
+    private void reply(Frame reply, long seq, Supplier<String> what, ServerEvent.ReplyType type, FaultScript.Request request) {
+        byte[] bytes = FrameCodec.encode(reply);
+        FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN : faults.decide(request, bytes.length, bytes.length);
+        if (d.clean()) {
+            send(bytes, 0, bytes.length, 1, arrival, false, sent(type, seq, bytes.length, 1, false));
+            return;
+        }
+        apply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), seq, what, type);
+    }
+
+    private void replyFrame(FaultSource.Decision d, byte[] bytes, long seq, Supplier<String> what) {
+        if (d.clean()) {
+            send(bytes, 0, bytes.length, 1, arrival, false, sent(ServerEvent.ReplyType.ACK, seq, bytes.length, 1, false));
+            return;
+        }
+        apply(d, bytes, FrameCodec.encode(Frame.error(seq, PACKET_LOSS)), seq, what, ServerEvent.ReplyType.ACK);
+    }
+
+    private void apply(FaultSource.Decision d, byte[] reply, byte[] lossReplacement, long seq, Supplier<String> what,
+                       ServerEvent.ReplyType type) {
+        FaultSource.Listener listener = observer == null ? FaultSource.Listener.NONE : new FaultSource.Listener() {
+            @Override
+            public void applied(FaultSource.Applied a) {
+                observe(new ServerEvent.FaultApplied(System.nanoTime(), number, a.fault(), what.get(), seq, a.rule()));
+            }
+
+            @Override
+            public Runnable sending(byte[] bytes, int copies, boolean corrupted, boolean replacement) {
+                ServerEvent.ReplyType t = !replacement ? type
+                        : type == ServerEvent.ReplyType.LINE ? ServerEvent.ReplyType.PACKET_LOSS_LINE : ServerEvent.ReplyType.ERROR;
+                return sent(t, seq, bytes.length, copies, corrupted);
+            }
+        };
         try {
             faults.apply(d, reply, lossReplacement, () -> label + " reply to " + what.get(), arrival, this,
-                    server.faultCounters(), logging ? this::log : null);
+                    server.faultCounters(), logging ? this::log : null, listener);
         } catch (IOException e) {
             close("connection error: " + e.getMessage(), false);
         }
     }
 
-    // ---- output ----------------------------------------------------------------------------
+    /** What tells the observer a reply left; null without an observer. */
+    private Runnable sent(ServerEvent.ReplyType type, long seq, int bytes, int copies, boolean corrupted) {
+        if (observer == null) {
+            return null;
+        }
+        return () -> observe(new ServerEvent.ReplySent(System.nanoTime(), number, type, seq, bytes, copies, corrupted));
+    }
+
+    // ---- output: the reply sink the faults are applied to -----------------------------------
 
     @Override
-    public void send(byte[] b, int off, int len, int copies, long due, Runnable afterWrite) {
-        if (!delayed) {
+    public void send(byte[] b, int off, int len, int copies, long due, boolean holdForNext, Runnable afterWrite) {
+        if (!holdForNext && due - arrival <= 0 && outbound.direct()) {
             for (int i = 0; i < copies; i++) {
-                append(b, off, len);
+                outbound.append(b, off, len, i == copies - 1 ? afterWrite : null);
             }
             return;
         }
-        pending.add(new Send(due, Arrays.copyOfRange(b, off, off + len), copies, afterWrite));
-        pendingBytes += ReplySink.heapBytes(len, copies);
+        outbound.send(b, off, len, copies, due, holdForNext, afterWrite);
     }
 
     @Override
     public void reset(long due) {
-        if (!delayed) {
-            flush();
+        if (due - arrival <= 0 && outbound.direct()) {
+            // Now, not after the rest of this read: what follows the reset never arrived.
+            outbound.flush();
             close("reset sent", true);
             return;
         }
-        pending.add(new Reset(due));
+        outbound.reset(due);
     }
 
-    /**
-     * When the last queued reply leaves, or {@code now} if none is queued. With jitter the queue
-     * is not sorted by due time (replies keep their order, so one waits for the one before it):
-     * the latest due time is the one that counts.
-     */
-    private long lastDue(long now) {
-        long last = now;
-        for (Item i : pending) {
-            if (i.due() - last > 0) {
-                last = i.due();
-            }
-        }
-        return last;
+    @Override
+    public void stall(long until) {
+        outbound.stall(until);
     }
 
-    /** Moves the replies that are due into the output, writes, and arms a timer for the next one. */
-    private void release() {
-        long now = System.nanoTime();
-        List<Runnable> sent = null;
-        for (Item head; (head = pending.peek()) != null && head.due() - now <= 0; ) {
-            pending.poll();
-            switch (head) {
-                case Send s -> {
-                    for (int i = 0; i < s.copies(); i++) {
-                        append(s.bytes(), 0, s.bytes().length);
-                    }
-                    pendingBytes -= ReplySink.heapBytes(s.bytes().length, s.copies());
-                    if (s.afterWrite() != null) {
-                        (sent == null ? sent = new ArrayList<>() : sent).add(s.afterWrite());
-                    }
-                }
-                case Reset r -> {
-                    flush();
-                    close("reset sent", true);
-                    return;
-                }
-            }
-        }
-        write();
-        if (sent != null) {
-            sent.forEach(Runnable::run);
-        }
-        whenDrained();
-        Item head = pending.peek();
-        if (head != null && !timerSet && !closed) {
-            timerSet = true;
-            loop.schedule(head.due(), () -> {
-                timerSet = false;
-                if (!closed) {
-                    release();
-                }
-            });
-        }
-    }
-
-    private void append(byte[] b, int off, int len) {
-        if (outEnd + len > out.length) {
-            if (outStart > 0) {
-                System.arraycopy(out, outStart, out, 0, outEnd - outStart);
-                outEnd -= outStart;
-                outStart = 0;
-            }
-            if (outEnd + len > out.length) {
-                out = Arrays.copyOf(out, Math.max(outEnd + len, Math.max(256, out.length * 2)));
-            }
-        }
-        System.arraycopy(b, off, out, outEnd, len);
-        outEnd += len;
-    }
-
-    /** Writes what the socket takes now (the rest waits for OP_WRITE), then closes if that was owed. */
-    private void flush() {
-        write();
-        whenDrained();
-    }
-
-    private void write() {
-        if (closed) {
-            return;
-        }
-        if (outEnd > outStart) {
-            try {
-                outStart += channel.write(ByteBuffer.wrap(out, outStart, outEnd - outStart));
-            } catch (IOException e) {
-                close("write failed: " + e.getMessage(), false);
-                return;
-            }
-        }
-        if (outStart == outEnd) {
-            outStart = outEnd = 0;
-            if (out.length > 64 * 1024) {
-                out = new byte[0]; // a burst passed; don't keep its buffer for the connection's life
-            }
-        }
-        interest();
-    }
-
-    private void whenDrained() {
-        if (!closed && outStart == outEnd && pending.isEmpty() && whenDrained != null) {
-            Runnable r = whenDrained;
-            whenDrained = null;
-            r.run();
-        }
-    }
-
-    private void interest() {
+    @Override
+    public void interest() {
         if (closed || key == null || !key.isValid()) {
             return;
         }
         int ops = 0;
-        int unsent = outEnd - outStart;
-        if (unsent > 0) {
+        if (outbound.unsent()) {
             ops |= SelectionKey.OP_WRITE;
         }
-        if (discarding || (!eof && unsent < MAX_UNSENT_BYTES && pendingBytes < MAX_PENDING_BYTES)) {
+        if (discarding || (!eof && !outbound.full())) {
             ops |= SelectionKey.OP_READ;
         }
         if (key.interestOps() != ops) {
@@ -597,7 +576,8 @@ final class EchoConnection implements ReplySink {
 
     // ---- closing ---------------------------------------------------------------------------
 
-    private void close(String why, boolean rst) {
+    @Override
+    public void close(String why, boolean rst) {
         if (closed) {
             return;
         }
@@ -613,10 +593,24 @@ final class EchoConnection implements ReplySink {
         } catch (IOException ignored) {
             // closing anyway
         }
-        pending.clear();
+        outbound.closed();
         loop.removed(this);
         server.closed(this);
         log(label + " closed: " + why + " (" + messages + " messages)");
+        if (observer != null) {
+            long now = System.nanoTime();
+            if (rst && why.equals("reset sent") && !resetSent) {
+                resetSent = true;
+                observe(new ServerEvent.ResetSent(now, number));
+            }
+            observe(new ServerEvent.ConnectionClosed(now, number, remote, why));
+        }
+    }
+
+    private void observe(ServerEvent e) {
+        if (observer != null) {
+            server.observe(e);
+        }
     }
 
     private void log(String line) {

@@ -46,6 +46,7 @@ public final class EchoServer implements AutoCloseable {
     private final FaultConfig faults;
     private final int maxFrame;
     private final Duration idleTimeout;
+    private final int maxConnections;
     private final Consumer<String> log;
     private final Consumer<Delivery> onDelivery;
     private final ServerSocketChannel serverSocket;
@@ -59,17 +60,27 @@ public final class EchoServer implements AutoCloseable {
 
     final LongAdder connections = new LongAdder();
     final LongAdder messages = new LongAdder();
+    final LongAdder lines = new LongAdder();
     final LongAdder delivered = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
-    private final FaultInjector.Counters faultCounters = new FaultInjector.Counters();
+    private final FaultCounters faultCounters = new FaultCounters();
+    private final FaultScript script;
+    private final FaultScript.Runner scriptRunner;
+    private final ServerObserver observer;
     final LongAdder rejected = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final RefusalLog refusals = new RefusalLog(this::log);
 
     private EchoServer(Builder b) throws IOException {
         this.faults = b.faults;
         this.maxFrame = b.maxFrame;
         this.idleTimeout = b.idleTimeout;
+        this.maxConnections = b.maxConnections;
         this.log = b.log;
         this.onDelivery = b.onDelivery;
+        this.script = b.script;
+        this.scriptRunner = b.script.isEmpty() ? null : b.script.runner();
+        this.observer = b.observer;
         this.random = new SplittableRandom(b.seed);
         ServerSocketChannel ss = ServerSocketChannel.open();
         try {
@@ -97,6 +108,11 @@ public final class EchoServer implements AutoCloseable {
         return new Builder();
     }
 
+    /** The connection limit without {@link Builder#maxConnections}: room left by the file descriptor limit, at most 10,000. */
+    public static int defaultMaxConnections() {
+        return Limits.defaultMaxConnections(1);
+    }
+
     /** Configures and starts an {@link EchoServer}. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -105,6 +121,7 @@ public final class EchoServer implements AutoCloseable {
         private long seed = ThreadLocalRandom.current().nextLong();
         private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
         private Duration idleTimeout = Duration.ofMinutes(5);
+        private int maxConnections = Limits.defaultMaxConnections(1);
         // One loop per core, as nginx runs one worker per core: more loops than cores only add
         // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
         // (docs/performance.md compares the two).
@@ -112,8 +129,29 @@ public final class EchoServer implements AutoCloseable {
         private boolean busyPoll = true;
         private Consumer<String> log = null;
         private Consumer<Delivery> onDelivery = d -> { };
+        private FaultScript script = FaultScript.none();
+        private ServerObserver observer;
 
         private Builder() {
+        }
+
+        /**
+         * Faults on exact events ({@link FaultScript}); its rules win over the random rates for
+         * the events they name. Default: none. Each server keeps its own record of fired rules.
+         */
+        public Builder script(FaultScript script) {
+            this.script = Objects.requireNonNull(script, "script");
+            return this;
+        }
+
+        /**
+         * Receives a {@link ServerEvent} for each connection, HELLO, DATA, delivery, fault and
+         * reply, on the serving loop's thread: it must not block. Default: none (and then the
+         * server spends nothing on events).
+         */
+        public Builder observer(ServerObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
         }
 
         /** Address to listen on; default {@code 127.0.0.1}. */
@@ -154,6 +192,16 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Connections served at once; one more is accepted and closed at once, with a log line
+         * (at most one a second). Default: what the file descriptor limit leaves room for, at most
+         * 10,000 (see {@link #defaultMaxConnections()}).
+         */
+        public Builder maxConnections(int n) {
+            this.maxConnections = Limits.maxConnections(n);
+            return this;
+        }
+
         /** Receives one line per connection, per fault applied and per message; default: discarded. */
         public Builder log(Consumer<String> logLine) {
             this.log = logLine;
@@ -166,7 +214,6 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
-        /** Binds and starts accepting; returns once clients can connect. */
         /** Threads serving the connections, each with its own selector; default one per core. */
         public Builder eventLoops(int n) {
             if (n < 1 || n > 1024) {
@@ -186,6 +233,7 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /** Binds and starts accepting; returns once clients can connect. */
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }
@@ -212,11 +260,14 @@ public final class EchoServer implements AutoCloseable {
         return faults;
     }
 
+    /** The script this server runs ({@link FaultScript#none()} without one). */
+    public FaultScript script() {
+        return script;
+    }
+
     public EchoServerStats stats() {
-        return new EchoServerStats(connections.sum(), open.size(), messages.sum(), delivered.sum(),
-                duplicatesSuppressed.sum(), faultCounters.delayed().sum(), faultCounters.lost().sum(),
-                faultCounters.corrupted().sum(), faultCounters.duplicated().sum(), faultCounters.resets().sum(),
-                rejected.sum());
+        return new EchoServerStats(connections.sum(), open.size(), messages.sum(), lines.sum(), delivered.sum(),
+                duplicatesSuppressed.sum(), rejected.sum(), refused.sum(), faultCounters.snapshot());
     }
 
     /** Stops accepting and closes every connection; safe to call more than once. */
@@ -259,6 +310,10 @@ public final class EchoServer implements AutoCloseable {
                 pause(); // e.g. out of file descriptors: don't spin, let connections close
                 continue;
             }
+            if (open.size() >= maxConnections) {
+                refuse(ch);
+                continue;
+            }
             number++;
             connections.increment();
             // One random stream per connection, split in accept order: reproducible per connection
@@ -281,6 +336,23 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** At the connection limit: closed at once, counted, and logged at most once a second. */
+    private void refuse(SocketChannel ch) {
+        refused.increment();
+        String remote;
+        try {
+            remote = String.valueOf(ch.getRemoteAddress()).replace("/", "");
+        } catch (IOException | RuntimeException e) {
+            remote = "unknown";
+        }
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // refused anyway
+        }
+        refusals.refused(remote, open.size(), maxConnections);
     }
 
     /** The loop for connection {@code number}, round-robin over the loops still running. */
@@ -312,8 +384,24 @@ public final class EchoServer implements AutoCloseable {
         return idleTimeout;
     }
 
-    FaultInjector.Counters faultCounters() {
+    FaultCounters faultCounters() {
         return faultCounters;
+    }
+
+    FaultScript.Runner scriptRunner() {
+        return scriptRunner;
+    }
+
+    ServerObserver observer() {
+        return observer;
+    }
+
+    void observe(ServerEvent e) {
+        try {
+            observer.onEvent(e);
+        } catch (RuntimeException ex) {
+            log("observer failed on " + e.getClass().getSimpleName() + ": " + ex);
+        }
     }
 
     DeliveryLedger ledger() {
@@ -338,7 +426,7 @@ public final class EchoServer implements AutoCloseable {
         try {
             onDelivery.accept(d);
         } catch (RuntimeException e) { // an Error ends the connection (see EventLoop), not the loop
-            log("delivery handler failed for seq=" + d.seq() + " from " + d.clientId() + ": " + e);
+            log("delivery handler failed for seq=" + d.seq() + " from " + Log.shown(d.clientId()) + ": " + e);
         }
     }
 

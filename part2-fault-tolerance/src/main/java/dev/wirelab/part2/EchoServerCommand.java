@@ -2,6 +2,7 @@ package dev.wirelab.part2;
 
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.UserError;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +24,11 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "echo-server", mixinStandardHelpOptions = true,
         description = {"The report's echo server (section 3.2), injecting faults into its replies.",
                 "Line mode for nc (each line is echoed); frame mode (wire format v1) on the same port.",
-                "Ctrl-C prints the counters and exits 0."})
+                "Ctrl-C prints the counters and exits 0."},
+        footer = {"", "Counters on Ctrl-C: messages = lines + data (DATA frames received); delivered and",
+                "duplicates-suppressed count DATA frames only (a line has no seq, so it is never 'delivered');",
+                "delayed, lost, corrupted, duplicated and resets count replies; rejected counts connections",
+                "closed for bad input or idleness; refused, connections over --max-connections."})
 final class EchoServerCommand implements Callable<Integer> {
 
     @Spec
@@ -32,10 +37,10 @@ final class EchoServerCommand implements Callable<Integer> {
     @Mixin
     FaultOptions faults;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port to listen on, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "" + FrameCodec.DEFAULT_MAX_PAYLOAD,
@@ -43,9 +48,17 @@ final class EchoServerCommand implements Callable<Integer> {
     int maxFrame;
 
     @Option(names = "--no-busy-poll",
-            description = {"Never poll before sleeping. By default, with only a few clients, a loop polls for up to 50 µs",
-                    "after traffic: lower latency, for up to a core of CPU while one client keeps pinging."})
+            description = "Never poll before sleeping. By default, with only a few clients, a loop polls for up to 50 µs"
+                    + " after traffic: lower latency, for up to a core of CPU while one client keeps pinging.")
     boolean noBusyPoll;
+
+    @Mixin
+    LogOptions logging;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections served at once; more are closed at once, logged once a second (default: what the"
+                    + " file descriptor limit leaves room for, at most 10000).")
+    Integer maxConnections;
 
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
             description = "Close a connection that sends nothing for this long, 0 for never (default: ${DEFAULT-VALUE}).")
@@ -55,6 +68,7 @@ final class EchoServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FaultConfig config = faults.config();
+        FaultScript script = faults.script();
         long seed = faults.seed();
         if (!Limits.isListenPort(port)) {
             throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
@@ -62,17 +76,19 @@ final class EchoServerCommand implements Callable<Integer> {
         if (!Limits.isMaxFrame(maxFrame)) {
             throw new ParameterException(spec.commandLine(), "--max-frame must be 1..16777216 bytes, got " + maxFrame);
         }
-        if (!(idleTimeout >= 0) || idleTimeout > 86_400) {
-            throw new ParameterException(spec.commandLine(), "--idle-timeout must be 0..86400 seconds, got " + idleTimeout);
+        Duration idle = timeout(spec, "--idle-timeout", idleTimeout);
+        if (maxConnections != null && (maxConnections < 1 || maxConnections > 1_000_000)) {
+            throw new ParameterException(spec.commandLine(), "--max-connections must be 1..1000000, got " + maxConnections);
         }
-        if (idleTimeout > 0 && idleTimeout < 0.001) {
-            // Rounded to whole milliseconds this would be 0, which means "never": the opposite.
-            throw new ParameterException(spec.commandLine(), "--idle-timeout must be 0 (never) or at least 0.001 seconds, got " + idleTimeout);
+        Log log = logging.open(out);
+        EchoServer.Builder b = EchoServer.builder().host(host).port(port).faults(config).script(script).seed(seed).maxFrame(maxFrame)
+                .idleTimeout(idle).busyPoll(!noBusyPoll).log(log == null ? null : log.sink());
+        if (maxConnections != null) {
+            b.maxConnections(maxConnections);
         }
         EchoServer server;
         try {
-            server = EchoServer.builder().host(host).port(port).faults(config).seed(seed).maxFrame(maxFrame)
-                    .idleTimeout(Duration.ofMillis(Math.round(idleTimeout * 1000))).busyPoll(!noBusyPoll).log(Log.to(out)).start();
+            server = b.start();
         } catch (BindException e) {
             if (!isLocal(host)) {
                 throw new UserError("cannot listen on " + host + ": that address is not one of this machine's;"
@@ -81,23 +97,46 @@ final class EchoServerCommand implements Callable<Integer> {
             throw new UserError("cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "): is another server running there? Stop it or pick another --port");
         } catch (UnknownHostException e) {
-            throw new UserError("unknown host '" + host + "'", 2);
+            throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
         out.println("echo server listening on " + server.address().getAddress().getHostAddress() + ":" + server.port()
-                + ", faults: " + config.describe() + ", seed " + seed);
+                + ", faults: " + config.describe() + FaultOptions.describe(script) + ", seed " + seed);
         out.println("line mode for nc, frame mode for wire-format clients; Ctrl-C prints the counters and stops");
         out.flush();
         CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            closeLog(log, out);
             out.println();
             out.println("stopped: " + server.stats().describe());
             out.flush();
             // Ctrl-C is how this command is meant to end: exit 0, not the JVM's 130 for SIGINT.
-            Runtime.getRuntime().halt(0);
+            Runtime.getRuntime().halt(CommandLine.ExitCode.OK);
         }, "echo-server-shutdown"));
         forever.await();
-        return 0;
+        return CommandLine.ExitCode.OK;
+    }
+
+    /** Writes what the log still holds (a stuck output gets a second), and says if lines were dropped. */
+    static void closeLog(Log log, PrintWriter out) {
+        if (log != null) {
+            log.close(Duration.ofSeconds(1));
+            if (log.dropped() > 0) {
+                out.println("log: " + log.dropped() + " lines were dropped because the output could not keep up");
+            }
+        }
+    }
+
+    /** A timeout option in seconds: 0 for never, else at least a millisecond and at most a day. */
+    static Duration timeout(CommandSpec spec, String name, double seconds) {
+        if (!(seconds >= 0) || seconds > 86_400) {
+            throw new ParameterException(spec.commandLine(), name + " must be 0..86400 seconds, got " + seconds);
+        }
+        if (seconds > 0 && seconds < 0.001) {
+            // Rounded to whole milliseconds this would be 0, which means "never": the opposite.
+            throw new ParameterException(spec.commandLine(), name + " must be 0 (never) or at least 0.001 seconds, got " + seconds);
+        }
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     /** Whether {@code host} is an address this machine can listen on (any-address, loopback or an interface's). */

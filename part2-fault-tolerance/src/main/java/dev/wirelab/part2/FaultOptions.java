@@ -1,5 +1,6 @@
 package dev.wirelab.part2;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -25,9 +26,9 @@ final class FaultOptions {
             description = "Probability 0.0..1.0 that a reply is lost (default: ${DEFAULT-VALUE}).")
     double loss;
 
-    @Option(names = "--loss-mode", paramLabel = "MODE", defaultValue = "replace",
-            description = "replace: send \"Packet Loss\" instead (as the report does); drop: send nothing (default: ${DEFAULT-VALUE}).")
-    String lossMode;
+    @Option(names = "--loss-mode", paramLabel = "MODE", defaultValue = "replace", converter = LossModeConverter.class,
+            description = "replace: send \"Packet Loss\" instead (as the report does); drop: send nothing (default: replace).")
+    LossMode lossMode;
 
     @Option(names = "--corrupt", paramLabel = "RATE", defaultValue = "0",
             description = "Probability that one random byte of a reply has all its bits flipped (default: ${DEFAULT-VALUE}).")
@@ -41,22 +42,69 @@ final class FaultOptions {
             description = "Probability that the connection is aborted with a TCP RST instead of a reply (default: ${DEFAULT-VALUE}).")
     double reset;
 
+    @Option(names = "--script", paramLabel = "FILE",
+            description = "Faults on exact events, one rule per line ('seq 3: ack-drop'); its rules win over the rates"
+                    + " for the events they name (see docs/part2-fault-tolerance.md).")
+    java.nio.file.Path script;
+
+    @Option(names = "--script-text", paramLabel = "RULES",
+            description = "The same rules inline, separated by ';', e.g. 'seq 3: ack-drop; every seq 5: drop'.")
+    String scriptText;
+
     @Option(names = "--seed", paramLabel = "N",
             description = "Seed of the random source: the same seed and traffic give the same faults (default: random, printed).")
     Long seed;
 
+    /** Enum values as the help writes them: lower case. */
+    static final class LossModeConverter implements CommandLine.ITypeConverter<LossMode> {
+        @Override
+        public LossMode convert(String value) {
+            return lowerCaseEnum(LossMode.class, value);
+        }
+    }
+
+    static <E extends Enum<E>> E lowerCaseEnum(Class<E> type, String value) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(value)) {
+                return e;
+            }
+        }
+        StringBuilder names = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            names.append(names.isEmpty() ? "" : ", ").append(e.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        throw new CommandLine.TypeConversionException("'" + value + "' is not one of " + names);
+    }
+
     FaultConfig config() {
-        LossMode mode = switch (lossMode.toLowerCase(java.util.Locale.ROOT)) {
-            case "replace" -> LossMode.REPLACE;
-            case "drop" -> LossMode.DROP;
-            default -> throw new ParameterException(spec.commandLine(),
-                    "--loss-mode must be replace or drop, not '" + lossMode + "'");
-        };
         try {
-            return new FaultConfig(seconds("--delay", delay), seconds("--jitter", jitter), loss, mode, corrupt, duplicate, reset);
+            return new FaultConfig(seconds("--delay", delay), seconds("--jitter", jitter), loss, lossMode, corrupt, duplicate, reset);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
         }
+    }
+
+    /** The script of {@code --script} or {@code --script-text}; an invalid one is a usage error naming its line. */
+    FaultScript script() {
+        if (script != null && scriptText != null) {
+            throw new ParameterException(spec.commandLine(), "--script and --script-text exclude each other: pick one");
+        }
+        try {
+            if (script != null) {
+                return FaultScript.load(script);
+            }
+            return scriptText == null ? FaultScript.none() : FaultScript.parseOneLine("--script-text", scriptText);
+        } catch (FaultScript.ScriptException e) {
+            throw new dev.wirelab.common.UserError(e.getMessage(), CommandLine.ExitCode.USAGE);
+        } catch (java.io.IOException e) {
+            throw new dev.wirelab.common.UserError("cannot read --script " + script + ": " + e.getMessage(),
+                    CommandLine.ExitCode.USAGE);
+        }
+    }
+
+    /** Rules in a banner: {@code , script faults.txt (2 rules)}; empty without a script. */
+    static String describe(FaultScript s) {
+        return s.isEmpty() ? "" : ", script " + s.sourceName() + " (" + s.rules().size() + (s.rules().size() == 1 ? " rule)" : " rules)");
     }
 
     long seed() {

@@ -25,6 +25,13 @@ import java.util.function.Consumer;
  * toxiproxy does: each accepted client gets its own connection to the upstream, and the bytes
  * flowing in the chosen direction(s) are cut into frames, lines or chunks ({@link UnitSplitter})
  * that are delayed, lost, corrupted, duplicated, or replaced by a reset of both connections.
+ *
+ * <p>What one client can hold is bounded: at most {@code maxConnections} pairs (more are refused
+ * with a log line a second), a pair with no traffic for the idle timeout is closed, and so is one
+ * whose one side has been half-closed for the half-close timeout. With delay, queued replies are
+ * bounded per direction ({@link ReplyChannel#MAX_PENDING_BYTES}) and over the whole proxy
+ * ({@link Builder#maxQueuedBytes}); when the proxy-wide budget runs out, the pair whose writer has
+ * been stuck longest on a peer that does not read is closed to make room.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -53,8 +60,21 @@ public final class FaultProxy implements AutoCloseable {
     private final Thread acceptor;
     private final LongAdder connections = new LongAdder();
     private final LongAdder units = new LongAdder();
-    private final FaultInjector.Counters counters = new FaultInjector.Counters();
+    private final FaultCounters counters = new FaultCounters();
     private final ReplyChannel.WriterCount writers = new ReplyChannel.WriterCount();
+    private final int maxConnections;
+    private final long idleNanos;
+    private final long halfCloseNanos;
+    private final int maxQueuedBytes;
+    private final java.util.concurrent.Semaphore queueBudget;
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder shed = new LongAdder();
+    private final RefusalLog refusals;
+    private final Thread sweeper;
+
+    /** A pair whose writer has been stuck this long may be closed when the shared budget runs out. */
+    private static final long SHED_AFTER_NANOS = 1_000_000_000L;
+    private static final long SWEEP_NANOS = 200_000_000L;
 
     private FaultProxy(Builder b) throws IOException {
         this.upstream = Objects.requireNonNull(b.upstream, "upstream");
@@ -63,6 +83,12 @@ public final class FaultProxy implements AutoCloseable {
         this.maxFrame = b.maxFrame;
         this.log = b.log;
         this.random = new SplittableRandom(b.seed);
+        this.maxConnections = b.maxConnections;
+        this.idleNanos = b.idleTimeout.toNanos();
+        this.halfCloseNanos = b.halfCloseTimeout.toNanos();
+        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.queueBudget = new java.util.concurrent.Semaphore(b.maxQueuedBytes);
+        this.refusals = new RefusalLog(this::safeLog);
         ServerSocket ss = new ServerSocket();
         try {
             ss.setReuseAddress(true);
@@ -74,6 +100,7 @@ public final class FaultProxy implements AutoCloseable {
         serverSocket = ss;
         startVirtualThreadPoller();
         acceptor = Thread.ofPlatform().daemon().name("proxy-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+        sweeper = Thread.ofVirtual().name("proxy-sweep-" + ss.getLocalPort()).start(this::sweepLoop);
     }
 
     /**
@@ -104,8 +131,49 @@ public final class FaultProxy implements AutoCloseable {
         private long seed = ThreadLocalRandom.current().nextLong();
         private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
         private Consumer<String> log = s -> { };
+        private int maxConnections = Limits.defaultMaxConnections(2);
+        private java.time.Duration idleTimeout = java.time.Duration.ofMinutes(5);
+        private java.time.Duration halfCloseTimeout = java.time.Duration.ofMinutes(1);
+        private int maxQueuedBytes = 64 << 20;
 
         private Builder() {
+        }
+
+        /** Client connections served at once (each also holds one upstream); more are closed at once, logged once a second. */
+        public Builder maxConnections(int n) {
+            this.maxConnections = Limits.maxConnections(n);
+            return this;
+        }
+
+        /** A pair with no bytes from either side for this long is closed; default 5 minutes, zero for never. */
+        public Builder idleTimeout(java.time.Duration d) {
+            this.idleTimeout = nonNegative(d, "idle timeout");
+            return this;
+        }
+
+        /**
+         * A pair one side of which ended its stream this long ago is closed, even if the other side
+         * still trickles bytes; default 1 minute, zero for never.
+         */
+        public Builder halfCloseTimeout(java.time.Duration d) {
+            this.halfCloseTimeout = nonNegative(d, "half-close timeout");
+            return this;
+        }
+
+        /** Delayed bytes all connections together may queue; default 64 MiB. */
+        public Builder maxQueuedBytes(int bytes) {
+            if (bytes < ReplyChannel.MAX_PENDING_BYTES) {
+                throw new IllegalArgumentException("max queued bytes must be at least " + ReplyChannel.MAX_PENDING_BYTES);
+            }
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        private static java.time.Duration nonNegative(java.time.Duration d, String what) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative");
+            }
+            return d;
         }
 
         public Builder host(String host) {
@@ -163,8 +231,13 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public FaultProxyStats stats() {
-        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), counters.delayed().sum(),
-                counters.lost().sum(), counters.corrupted().sum(), counters.duplicated().sum(), counters.resets().sum());
+        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), refused.sum(), shed.sum(),
+                counters.snapshot());
+    }
+
+    /** Bytes of delayed replies queued over all connections (payload plus a fixed cost per reply). */
+    long queuedBytes() {
+        return maxQueuedBytes - queueBudget.availablePermits();
     }
 
     /** Delayed-reply writer threads still running (two per live connection with delay, none after). */
@@ -185,6 +258,7 @@ public final class FaultProxy implements AutoCloseable {
         for (Pair p : open) {
             p.close("proxy stopped", false);
         }
+        sweeper.interrupt();
         try {
             acceptor.join(java.time.Duration.ofSeconds(2));
         } catch (InterruptedException e) {
@@ -211,6 +285,17 @@ public final class FaultProxy implements AutoCloseable {
                 pause();
                 continue;
             }
+            if (open.size() >= maxConnections) {
+                refused.increment();
+                String remote = client.getInetAddress().getHostAddress() + ":" + client.getPort();
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // refused anyway
+                }
+                refusals.refused(remote, open.size(), maxConnections);
+                continue;
+            }
             try {
                 number++;
                 connections.increment();
@@ -226,6 +311,49 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 pause();
             }
+        }
+    }
+
+    /** Closes idle and long half-closed pairs, and frees the shared budget from peers that do not read. */
+    private void sweepLoop() {
+        while (!closed.get()) {
+            try {
+                Thread.sleep(java.time.Duration.ofNanos(SWEEP_NANOS));
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                sweep(System.nanoTime());
+            } catch (Throwable e) {
+                safeLog("sweep failed: " + e);
+            }
+        }
+    }
+
+    private void sweep(long now) {
+        Pair stuckest = null;
+        long longest = 0;
+        for (Pair p : open) {
+            long quiet = now - p.lastActivity;
+            long half = p.halfClosedAt;
+            if (idleNanos > 0 && quiet > idleNanos) {
+                p.close("idle for " + FaultConfig.seconds(java.time.Duration.ofNanos(idleNanos)) + " s, closing", false);
+            } else if (halfCloseNanos > 0 && half != 0 && now - half > halfCloseNanos) {
+                p.close("one side half-closed " + FaultConfig.seconds(java.time.Duration.ofNanos(halfCloseNanos))
+                        + " s ago, closing", false);
+            } else {
+                long stuck = p.stuckNanos(now);
+                if (stuck > longest) {
+                    longest = stuck;
+                    stuckest = p;
+                }
+            }
+        }
+        if (stuckest != null && longest > SHED_AFTER_NANOS
+                && queueBudget.availablePermits() < ReplyChannel.MAX_PENDING_BYTES) {
+            shed.increment();
+            stuckest.close("not reading its replies for " + FaultConfig.seconds(java.time.Duration.ofNanos(longest))
+                    + " s while the proxy's queue budget (" + maxQueuedBytes + " bytes) is full, closing to make room", false);
         }
     }
 
@@ -249,18 +377,22 @@ public final class FaultProxy implements AutoCloseable {
     private final class Pair {
         private final Socket client;
         private final String label;
-        private final FaultInjector upFaults;
-        private final FaultInjector downFaults;
+        private final FaultSource upFaults;
+        private final FaultSource downFaults;
         private final AtomicBoolean done = new AtomicBoolean();
         private final AtomicInteger halfClosed = new AtomicInteger();
         private volatile Socket server;
         private final Set<ReplyChannel> channels = ConcurrentHashMap.newKeySet();
+        /** System.nanoTime of the last bytes read from either side. */
+        private volatile long lastActivity = System.nanoTime();
+        /** System.nanoTime when the first side ended its stream, 0 before. */
+        private volatile long halfClosedAt;
 
         Pair(Socket client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
             this.client = client;
             this.label = "#" + number + " " + client.getInetAddress().getHostAddress() + ":" + client.getPort();
-            this.upFaults = new FaultInjector(faults, upRandom);
-            this.downFaults = new FaultInjector(faults, downRandom);
+            this.upFaults = new FaultSource(faults, upRandom, null);
+            this.downFaults = new FaultSource(faults, downRandom, null);
         }
 
         void run() {
@@ -292,11 +424,11 @@ public final class FaultProxy implements AutoCloseable {
             pump(client, server, direction.up(), upFaults, "up");
         }
 
-        private void pump(Socket from, Socket to, boolean faulty, FaultInjector injector, String name) {
+        private void pump(Socket from, Socket to, boolean faulty, FaultSource injector, String name) {
             try {
                 ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && faults.delays(), label + " " + name,
                         e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true),
-                        writers);
+                        writers, queueBudget);
                 channels.add(channel);
                 if (done.get()) {
                     channel.stop(); // closed while this one was being made: close() did not see it
@@ -318,20 +450,21 @@ public final class FaultProxy implements AutoCloseable {
                         return;
                     }
                     long arrival = System.nanoTime();
+                    lastActivity = arrival;
                     if (splitter == null) {
                         channel.send(buf, 0, n, 1, arrival);
                     } else {
                         for (UnitSplitter.Unit u : splitter.feed(buf, 0, n)) {
                             units.increment();
                             count++;
-                            FaultInjector.Decision d = injector.decide(u.corruptible());
-                            if (d == FaultInjector.Decision.CLEAN) {
+                            FaultSource.Decision d = injector.decide(null, u.corruptible(), u.bytes().length);
+                            if (d.clean()) {
                                 channel.send(u.bytes(), 1, arrival);
                             } else {
                                 long unit = count;
                                 injector.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
                                         + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + unit,
-                                        arrival, channel, counters, log);
+                                        arrival, channel, counters, log, FaultSource.Listener.NONE);
                             }
                         }
                     }
@@ -355,7 +488,17 @@ public final class FaultProxy implements AutoCloseable {
             }
             if (halfClosed.incrementAndGet() == 2) {
                 close("both sides closed", false);
+            } else {
+                halfClosedAt = System.nanoTime() | 1; // never 0, which means "not half-closed"
             }
+        }
+
+        long stuckNanos(long now) {
+            long most = 0;
+            for (ReplyChannel c : channels) {
+                most = Math.max(most, c.stuckNanos(now));
+            }
+            return most;
         }
 
         void close(String why, boolean rst) {

@@ -1,22 +1,26 @@
 package dev.wirelab.part2;
 
+import java.util.Map;
+
 /**
  * A snapshot of a {@link FaultProxy}'s counters since it started.
  *
  * @param connections clients accepted
  * @param active      client connections open right now
  * @param units       frames, lines or chunks forwarded through a faulty direction
- * @param delayed     units held back by delay or jitter
- * @param lost        units lost (replaced or dropped)
- * @param corrupted   units with one byte flipped
- * @param duplicated  units sent twice
- * @param resets      connections aborted with a TCP RST (both sides)
+ * @param refused     clients closed at once because {@code --max-connections} pairs were open
+ * @param shed        pairs closed because a peer did not read while the proxy's queue budget was full
+ * @param faults      faults applied to units, by kind (every kind present)
  */
-public record FaultProxyStats(long connections, long active, long units, long delayed, long lost,
-                              long corrupted, long duplicated, long resets) {
+public record FaultProxyStats(long connections, long active, long units, long refused, long shed,
+                              Map<Fault.Kind, Long> faults) implements FaultTotals {
+
+    public FaultProxyStats {
+        faults = FaultTotals.complete(faults);
+    }
 
     public String describe() {
-        return "connections=" + connections + " units=" + units + " delayed=" + delayed + " lost=" + lost
-                + " corrupted=" + corrupted + " duplicated=" + duplicated + " resets=" + resets;
+        return "connections=" + connections + " units=" + units + " refused=" + refused + " shed=" + shed
+                + " faults: " + FaultCounters.describe(faults);
     }
 }

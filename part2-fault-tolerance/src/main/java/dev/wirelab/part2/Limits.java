@@ -12,6 +12,28 @@ final class Limits {
     private Limits() {
     }
 
+    /**
+     * The default connection limit: what the process's file descriptor limit leaves room for
+     * ({@code fdsPerConnection} each, 64 kept for the JVM, the listening socket and the log), at
+     * most 10,000. Below the descriptor limit, a flood of connections is refused with a log line
+     * instead of making accept fail for everyone with "Too many open files".
+     */
+    static int defaultMaxConnections(int fdsPerConnection) {
+        long fds = 4096;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            fds = unix.getMaxFileDescriptorCount();
+        }
+        return Math.clamp((fds - 64) / fdsPerConnection, 16, 10_000);
+    }
+
+    static int maxConnections(int n) {
+        if (n < 1 || n > 1_000_000) {
+            throw new IllegalArgumentException("max connections must be 1..1000000, got " + n);
+        }
+        return n;
+    }
+
     /** A port to listen on: 0 (any free port) to 65535. */
     static boolean isListenPort(int port) {
         return port >= 0 && port <= 65535;

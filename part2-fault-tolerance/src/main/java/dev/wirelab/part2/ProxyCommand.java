@@ -2,6 +2,7 @@ package dev.wirelab.part2;
 
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.UserError;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,6 +14,7 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +32,7 @@ final class ProxyCommand implements Callable<Integer> {
     @Mixin
     FaultOptions faults;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(names = "--listen", paramLabel = "PORT", required = true, description = "Port clients connect to.")
@@ -39,9 +41,32 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--upstream", paramLabel = "HOST:PORT", required = true, description = "The server behind the proxy, e.g. localhost:8080.")
     String upstream;
 
-    @Option(names = "--direction", paramLabel = "DIR", defaultValue = "both",
-            description = "up: faults on client-to-server bytes; down: server-to-client; both (default: ${DEFAULT-VALUE}).")
-    String direction;
+    @Option(names = "--direction", paramLabel = "DIR", defaultValue = "both", converter = DirectionConverter.class,
+            description = "up: faults on client-to-server bytes; down: server-to-client; both (default: both).")
+    FaultProxy.Direction direction;
+
+    @Mixin
+    LogOptions logging;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Clients served at once; more are closed at once, logged once a second (default: what the"
+                    + " file descriptor limit leaves room for, at most 10000; each client also holds an upstream).")
+    Integer maxConnections;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Close a pair when neither side sent anything for this long, 0 for never (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+
+    @Option(names = "--half-close-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Close a pair this long after one side ended its stream, 0 for never (default: ${DEFAULT-VALUE}).")
+    double halfCloseTimeout;
+
+    static final class DirectionConverter implements CommandLine.ITypeConverter<FaultProxy.Direction> {
+        @Override
+        public FaultProxy.Direction convert(String value) {
+            return FaultOptions.lowerCaseEnum(FaultProxy.Direction.class, value);
+        }
+    }
 
     @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "" + FrameCodec.DEFAULT_MAX_PAYLOAD,
             description = "Largest line or frame payload treated as one unit (default: ${DEFAULT-VALUE}).")
@@ -52,12 +77,7 @@ final class ProxyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         FaultConfig config = faults.config();
         long seed = faults.seed();
-        FaultProxy.Direction dir = switch (direction.toLowerCase(Locale.ROOT)) {
-            case "up" -> FaultProxy.Direction.UP;
-            case "down" -> FaultProxy.Direction.DOWN;
-            case "both" -> FaultProxy.Direction.BOTH;
-            default -> throw new ParameterException(spec.commandLine(), "--direction must be up, down or both, not '" + direction + "'");
-        };
+        FaultProxy.Direction dir = direction;
         InetSocketAddress up = parseUpstream(upstream);
         if (!Limits.isListenPort(listen)) {
             throw new ParameterException(spec.commandLine(), "--listen must be a port 0..65535, got " + listen);
@@ -65,10 +85,21 @@ final class ProxyCommand implements Callable<Integer> {
         if (!Limits.isMaxFrame(maxFrame)) {
             throw new ParameterException(spec.commandLine(), "--max-frame must be 1..16777216 bytes, got " + maxFrame);
         }
+        if (maxConnections != null && (maxConnections < 1 || maxConnections > 1_000_000)) {
+            throw new ParameterException(spec.commandLine(), "--max-connections must be 1..1000000, got " + maxConnections);
+        }
+        Duration idle = EchoServerCommand.timeout(spec, "--idle-timeout", idleTimeout);
+        Duration halfClose = EchoServerCommand.timeout(spec, "--half-close-timeout", halfCloseTimeout);
+        Log log = logging.open(out);
+        FaultProxy.Builder b = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).direction(dir)
+                .seed(seed).maxFrame(maxFrame).idleTimeout(idle).halfCloseTimeout(halfClose)
+                .log(log == null ? line -> { } : log.sink());
+        if (maxConnections != null) {
+            b.maxConnections(maxConnections);
+        }
         FaultProxy proxy;
         try {
-            proxy = FaultProxy.builder().host(host).port(listen).upstream(up).faults(config).direction(dir)
-                    .seed(seed).maxFrame(maxFrame).log(Log.to(out)).start();
+            proxy = b.start();
         } catch (BindException e) {
             if (!EchoServerCommand.isLocal(host)) {
                 throw new UserError("cannot listen on " + host + ": that address is not one of this machine's;"
@@ -77,7 +108,7 @@ final class ProxyCommand implements Callable<Integer> {
             throw new UserError("cannot listen on " + host + ":" + listen + " (" + e.getMessage()
                     + "): is something else running there? Pick another --listen port");
         } catch (UnknownHostException e) {
-            throw new UserError("unknown host '" + host + "'", 2);
+            throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
         }
         out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()
                 + " -> " + upstream + ", direction " + dir.name().toLowerCase(Locale.ROOT)
@@ -86,13 +117,14 @@ final class ProxyCommand implements Callable<Integer> {
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             proxy.close();
+            EchoServerCommand.closeLog(log, out);
             out.println();
             out.println("stopped: " + proxy.stats().describe());
             out.flush();
-            Runtime.getRuntime().halt(0);
+            Runtime.getRuntime().halt(CommandLine.ExitCode.OK);
         }, "proxy-shutdown"));
         new CountDownLatch(1).await();
-        return 0;
+        return CommandLine.ExitCode.OK;
     }
 
     private InetSocketAddress parseUpstream(String s) {
@@ -115,7 +147,7 @@ final class ProxyCommand implements Callable<Integer> {
         }
         InetSocketAddress a = new InetSocketAddress(h, p);
         if (a.isUnresolved()) {
-            throw new UserError("unknown upstream host '" + h + "'", 2);
+            throw new UserError("unknown upstream host '" + h + "'", CommandLine.ExitCode.USAGE);
         }
         return a;
     }

@@ -17,15 +17,19 @@ import java.util.function.Consumer;
  * arrival plus the delay) and one writer thread per connection sends them in order, each at its
  * due time: pipelined requests are answered DELAY after each arrived rather than one DELAY after
  * another, like latency on a real network, and replies keep their order. The bytes waiting in the
- * queue are bounded by {@link #MAX_PENDING_BYTES}; past that the reader waits, which stops it
- * reading and lets TCP push back on the client.
+ * queue are bounded twice: by {@link #MAX_PENDING_BYTES} for this direction, and by a budget the
+ * whole proxy shares (so a thousand clients that never read cannot each hold their full share).
+ * Past either the reader waits, which stops it reading and lets TCP push back on the sender.
  */
 final class ReplyChannel implements ReplySink {
 
-    static final int MAX_PENDING_BYTES = 1 << 20;
+    static final int MAX_PENDING_BYTES = 256 * 1024;
     private static final int BATCH_FLUSH_BYTES = 32 * 1024;
 
-    private sealed interface Item permits Send, Reset, Finish {
+    private sealed interface Item permits Send, Reset, Finish, Stall {
+    }
+
+    private record Stall(long until) implements Item {
     }
 
     private record Send(long due, byte[] bytes, int copies, int permits, Runnable afterWrite) implements Item {
@@ -48,10 +52,18 @@ final class ReplyChannel implements ReplySink {
 
     // Delayed mode.
     private final LinkedBlockingQueue<Item> queue;
+    /** Units held back by the reorder fault until the next one; only the reader touches it. */
+    private final java.util.ArrayDeque<Send> held = new java.util.ArrayDeque<>();
     private final Semaphore budget;
     private final Thread writer;
     private volatile boolean stopped;
     private final WriterCount writers;
+    /** The proxy-wide budget (may be null), and how many of its permits this channel holds. */
+    private final Semaphore shared;
+    private int sharedHeld;
+    private boolean sharedClosed;
+    /** System.nanoTime when the writer started its current write, 0 between writes. */
+    private volatile long writingSince;
 
     /** Live writer threads of one proxy, so a leak is visible (and testable) without walking threads. */
     static final class WriterCount {
@@ -89,14 +101,18 @@ final class ReplyChannel implements ReplySink {
      * @param onReset        aborts the connection; called when a reset fault comes due
      */
     ReplyChannel(OutputStream out, boolean delayed, String name, Consumer<IOException> onWriteFailure, Runnable onReset) {
-        this(out, delayed, name, onWriteFailure, onReset, null);
+        this(out, delayed, name, onWriteFailure, onReset, null, null);
     }
 
-    /** @param writers counts live writer threads (started here, ended by the writer itself); may be null */
+    /**
+     * @param writers counts live writer threads (started here, ended by the writer itself); may be null
+     * @param shared  the budget of queued bytes all channels of the proxy share; may be null
+     */
     ReplyChannel(OutputStream out, boolean delayed, String name, Consumer<IOException> onWriteFailure, Runnable onReset,
-                 WriterCount writers) {
+                 WriterCount writers, Semaphore shared) {
         this.out = out;
         this.writers = writers;
+        this.shared = shared;
         this.delayed = delayed;
         this.onWriteFailure = onWriteFailure;
         this.onReset = onReset;
@@ -124,28 +140,76 @@ final class ReplyChannel implements ReplySink {
         send(bytes, 0, bytes.length, copies, due, null);
     }
 
+    void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
+        send(bytes, off, len, copies, due, false, afterWrite);
+    }
+
     /** As {@link #send(byte[], int, int, int, long)}; {@code afterWrite} runs once a delayed reply has left. */
     @Override
-    public void send(byte[] bytes, int off, int len, int copies, long due, Runnable afterWrite) throws IOException {
+    public void send(byte[] bytes, int off, int len, int copies, long due, boolean holdForNext, Runnable afterWrite)
+            throws IOException {
+        byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
+        if (holdForNext) {
+            // Reorder: this unit goes out after the next one (or at the end of the stream).
+            if (delayed) {
+                int permits = (int) Math.min(MAX_PENDING_BYTES, ReplySink.heapBytes(len, copies));
+                acquire(permits);
+                held.add(new Send(due, copy, copies, permits, afterWrite));
+            } else {
+                held.add(new Send(due, copy, copies, 0, afterWrite));
+            }
+            return;
+        }
         if (!delayed) {
             for (int i = 0; i < copies; i++) {
-                append(bytes, off, len);
+                append(copy, 0, len);
             }
+            releaseHeldInline();
             if (batchLength >= BATCH_FLUSH_BYTES) {
                 flush();
             }
             return;
         }
-        byte[] copy = (off == 0 && len == bytes.length) ? bytes : Arrays.copyOfRange(bytes, off, off + len);
         int permits = (int) Math.min(MAX_PENDING_BYTES, ReplySink.heapBytes(len, copies));
         acquire(permits);
         queue.add(new Send(due, copy, copies, permits, afterWrite));
+        releaseHeldQueued();
+    }
+
+    private void releaseHeldInline() {
+        for (Send s; (s = held.poll()) != null; ) {
+            for (int i = 0; i < s.copies(); i++) {
+                append(s.bytes(), 0, s.bytes().length);
+            }
+        }
+    }
+
+    private void releaseHeldQueued() {
+        for (Send s; (s = held.poll()) != null; ) {
+            queue.add(s);
+        }
+    }
+
+    @Override
+    public void stall(long until) throws IOException {
+        if (delayed) {
+            queue.add(new Stall(until));
+            return;
+        }
+        flush();
+        try {
+            waitUntil(until); // this direction's reader: nothing more goes this way meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stalled");
+        }
     }
 
 
     /** Aborts the connection at {@code due}, after the replies queued before it. */
     @Override
     public void reset(long due) throws IOException {
+        held.clear();
         if (!delayed) {
             flush();
             onReset.run();
@@ -169,19 +233,28 @@ final class ReplyChannel implements ReplySink {
     /** Runs {@code then} once every reply queued so far has been sent. */
     void finish(Runnable then) throws IOException {
         if (!delayed) {
+            releaseHeldInline();
             flush();
             then.run();
             return;
         }
+        releaseHeldQueued();
         queue.add(new Finish(then));
     }
 
     /** Stops the writer and discards what is still queued; the connection is closing. */
     void stop() {
         stopped = true;
+        releaseShared();
         if (writer != null && writer != Thread.currentThread()) {
             writer.interrupt();
         }
+    }
+
+    /** How long the writer has been stuck in one write (a peer that does not read), 0 if it is not writing. */
+    long stuckNanos(long now) {
+        long since = writingSince;
+        return since == 0 ? 0 : now - since;
     }
 
     /** Bytes of the pending budget in use (payload plus a fixed cost per queued reply). */
@@ -198,8 +271,28 @@ final class ReplyChannel implements ReplySink {
     }
 
     private void acquire(int permits) throws IOException {
+        acquire(budget, permits);
+        if (shared != null) {
+            try {
+                acquire(shared, permits);
+            } catch (IOException e) {
+                budget.release(permits);
+                throw e;
+            }
+            synchronized (this) {
+                if (sharedClosed) {
+                    shared.release(permits);
+                    budget.release(permits);
+                    throw new IOException("connection closed while replies were waiting");
+                }
+                sharedHeld += permits;
+            }
+        }
+    }
+
+    private void acquire(Semaphore s, int permits) throws IOException {
         try {
-            while (!budget.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
+            while (!s.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
                 if (stopped) {
                     throw new IOException("connection closed while replies were waiting");
                 }
@@ -210,6 +303,23 @@ final class ReplyChannel implements ReplySink {
         }
     }
 
+    /** Gives back one sent reply's share of the proxy-wide budget. */
+    private synchronized void releaseShared(int permits) {
+        if (shared != null && sharedHeld >= permits) {
+            sharedHeld -= permits;
+            shared.release(permits);
+        }
+    }
+
+    /** Gives back everything this channel holds of the proxy-wide budget: it sends no more. */
+    private synchronized void releaseShared() {
+        sharedClosed = true;
+        if (shared != null && sharedHeld > 0) {
+            shared.release(sharedHeld);
+            sharedHeld = 0;
+        }
+    }
+
     private void writeLoop() {
         try {
             while (!stopped) {
@@ -217,10 +327,13 @@ final class ReplyChannel implements ReplySink {
                 switch (item) {
                     case Send s -> {
                         waitUntil(s.due());
+                        writingSince = System.nanoTime() | 1; // never 0, which means "not writing"
                         for (int i = 0; i < s.copies() && !stopped; i++) {
                             out.write(s.bytes());
                         }
+                        writingSince = 0;
                         budget.release(s.permits());
+                        releaseShared(s.permits());
                         if (s.afterWrite() != null) {
                             s.afterWrite().run();
                         }
@@ -230,6 +343,7 @@ final class ReplyChannel implements ReplySink {
                         onReset.run();
                         return;
                     }
+                    case Stall st -> waitUntil(st.until());
                     case Finish f -> {
                         f.then().run();
                         return;
@@ -243,6 +357,7 @@ final class ReplyChannel implements ReplySink {
                 onWriteFailure.accept(e);
             }
         } finally {
+            releaseShared();
             if (writers != null) {
                 writers.ended();
             }

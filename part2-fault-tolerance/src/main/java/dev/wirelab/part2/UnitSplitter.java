@@ -95,6 +95,9 @@ final class UnitSplitter {
         // A long line arriving in many reads is scanned once, not once per read.
         for (int i = start + scanned; i < end; i++) {
             if (pending[i] == '\n') {
+                if (i - start > maxFrame) {
+                    break; // over-long even though its newline came in the same read: raw, below
+                }
                 byte[] line = Arrays.copyOfRange(pending, start, i + 1);
                 int terminator = line.length >= 2 && line[line.length - 2] == '\r' ? 2 : 1;
                 units.add(new Unit(line, line.length - terminator, EchoConnection.PACKET_LOSS_LINE));

@@ -100,6 +100,24 @@ class CommandTest {
     }
 
     @Test
+    void aScriptWithAnErrorIsRefusedAtStartWithItsLineAndExitTwo() throws Exception {
+        Run r = run("echo-server", "--port", "0", "--script-text", "seq 3: ack-drop; seq 4: dorp");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertEquals("error: --script-text:2: unknown action 'dorp' (one of: drop, error, ack-drop, corrupt, corrupt byte K,"
+                + " duplicate, reset, delay D, stall D, reorder)", r.err().strip());
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("faults", ".txt");
+        try {
+            java.nio.file.Files.writeString(file, "# ok\nseq 3 ack-drop\n");
+            Run f = run("echo-server", "--port", "0", "--script", file.toString());
+            assertEquals(2, f.exit());
+            assertTrue(f.err().startsWith("error: " + file + ":2: expected 'SELECTOR: ACTION'"), f.err());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+        assertEquals(2, run("echo-server", "--port", "0", "--script", "/nonexistent/faults.txt").exit());
+    }
+
+    @Test
     void anUpstreamWithoutAPortIsAUsageError() {
         Run r = run("proxy", "--listen", "0", "--upstream", "localhost");
         assertEquals(2, r.exit());
@@ -138,7 +156,7 @@ class CommandTest {
             String rest = String.join("\n", out.lines().toList());
             assertEquals(0, p.exitValue(), rest);
             assertTrue(rest.contains("loss, replaced by \"Packet Loss\""), rest);
-            assertTrue(rest.contains("stopped: connections=1 messages=1") && rest.contains("lost=1"), rest);
+            assertTrue(rest.contains("stopped: connections=1 messages=1") && rest.contains("faults: error=1"), rest);
         } finally {
             p.destroyForcibly();
         }

@@ -69,11 +69,11 @@ class DeliveryLedgerTest {
     void theNumberOfClientsIsBounded() {
         DeliveryLedger ledger = new DeliveryLedger(3, 16, 1_000, line -> { });
         for (int c = 0; c < 10; c++) {
-            ledger.markDelivered("id-" + c, 1);
+            ledger.markDelivered("10.0.0." + c, "id-" + c, 1); // each from its own address: the total limit counts
         }
         assertEquals(3, ledger.clientCount());
-        assertFalse(ledger.markDelivered("id-9", 1));
-        assertTrue(ledger.markDelivered("id-0", 1), "forgotten, so new again");
+        assertFalse(ledger.markDelivered("10.0.0.9", "id-9", 1));
+        assertTrue(ledger.markDelivered("10.0.0.0", "id-0", 1), "forgotten, so new again");
     }
 
     @Test

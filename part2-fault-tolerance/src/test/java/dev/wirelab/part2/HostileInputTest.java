@@ -265,6 +265,7 @@ class HostileInputTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the hog is closed early to unblock its flooding thread
     void aClientThatStopsReadingDoesNotStallTheOthers() throws Exception {
         try (EchoServer server = EchoServer.builder().start();
              TestClient hog = new TestClient(server.address())) {

@@ -73,6 +73,7 @@ public final class CertStore {
     }
 
     /** Loads the identity in {@code dir}, making a new one when it is missing, broken or expired. */
+    @SuppressWarnings("try") // the lock is held for the try block's duration, never used by name
     public static Identity loadOrCreate(Path dir) {
         try {
             Files.createDirectories(dir);
