@@ -6,9 +6,9 @@ import dev.wirelab.grader.Ladder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,9 +49,16 @@ final class LineClient implements AutoCloseable {
 
     private final String name;
     private final Ladder ladder;
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private final InetSocketAddress address;
+    private final Duration connectWithin;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    /** Bytes the server sent on this connection: none yet means it may never have read from it. */
+    private long received;
+    /** What was sent while nothing was received, to send again on a new connection. */
+    private final java.io.ByteArrayOutputStream unanswered = new java.io.ByteArrayOutputStream();
+    private boolean reconnected;
     private byte[] buf = new byte[64 * 1024];
     private int length;
     private long lastByteAt;
@@ -59,12 +66,19 @@ final class LineClient implements AutoCloseable {
     private int sent;
     private int replies;
 
-    private LineClient(String name, Ladder ladder, Socket socket) throws IOException {
+    private LineClient(String name, Ladder ladder, InetSocketAddress address, Duration connectWithin, Socket socket)
+            throws IOException {
         this.name = name;
         this.ladder = ladder;
-        this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
+        this.address = address;
+        this.connectWithin = connectWithin;
+        use(socket);
+    }
+
+    private void use(Socket s) throws IOException {
+        this.socket = s;
+        this.in = s.getInputStream();
+        this.out = s.getOutputStream();
     }
 
     /**
@@ -72,15 +86,21 @@ final class LineClient implements AutoCloseable {
      * serves one client at a time (the report's) closes its socket and listens anew between clients.
      */
     static LineClient connect(InetSocketAddress address, String name, Ladder ladder, Duration within) throws IOException {
+        return new LineClient(name, ladder, address, within, open(address, name, ladder, within, "connect"));
+    }
+
+    private static Socket open(InetSocketAddress address, String name, Ladder ladder, Duration within, String event)
+            throws IOException {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
             Socket s = new Socket();
             try {
                 s.setTcpNoDelay(true);
                 s.connect(address, (int) Math.max(1, within.toMillis()));
-                ladder.add(Ladder.Arrow.NOTE, "connect", name + " connected to " + address.getAddress().getHostAddress() + ":" + address.getPort());
-                return new LineClient(name, ladder, s);
-            } catch (ConnectException e) {
+                ladder.add(Ladder.Arrow.NOTE, event, name + " connected to " + address.getAddress().getHostAddress() + ":" + address.getPort());
+                return s;
+            } catch (SocketException e) {
+                // Refused, or reset: a server that listens anew between clients drops the queue.
                 s.close();
                 if (System.nanoTime() > deadline) {
                     ladder.add(Ladder.Arrow.PROBLEM, "no connect", name + ": " + e.getMessage());
@@ -100,8 +120,7 @@ final class LineClient implements AutoCloseable {
 
     /** Sends bytes (a line with its newline, or several); returns when they left, System.nanoTime. */
     long send(byte[] bytes) throws IOException {
-        out.write(bytes);
-        out.flush();
+        write(bytes);
         long at = System.nanoTime();
         sent++;
         ladder.add(at, Ladder.Arrow.TO_SERVER, "line " + sent, name + " sends " + preview(bytes));
@@ -110,8 +129,45 @@ final class LineClient implements AutoCloseable {
 
     /** Sends bytes without a ladder line per line (a megabyte of them). */
     void sendQuietly(byte[] bytes) throws IOException {
-        out.write(bytes);
-        out.flush();
+        write(bytes);
+    }
+
+    private void write(byte[] bytes) throws IOException {
+        if (received == 0 && unanswered.size() < MAX_BUFFER) {
+            unanswered.write(bytes, 0, Math.min(bytes.length, MAX_BUFFER - unanswered.size()));
+        }
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            if (!reopenAfterEarlyReset()) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A server that listens anew between clients (the report's) resets the connections that
+     * waited in its old socket's queue; such a connection is opened once more and what was sent
+     * on it is sent again, so the check is about the server's answers, not about that race.
+     */
+    private boolean reopenAfterEarlyReset() {
+        if (received > 0 || reconnected || unanswered.size() == 0) {
+            return false;
+        }
+        reconnected = true;
+        try {
+            socket.close();
+            Socket s = open(address, name, ladder, connectWithin, "reconnect");
+            use(s);
+            out.write(unanswered.toByteArray());
+            out.flush();
+            ladder.add(Ladder.Arrow.NOTE, "resend", name + ": its first connection was closed before any reply, so it"
+                    + " connected again and sent its " + unanswered.size() + " bytes again");
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The next reply, waiting at most {@code within}. */
@@ -121,7 +177,11 @@ final class LineClient implements AutoCloseable {
 
     /** The next reply; {@code sentAt} is when its request left, for the ladder's "after". */
     Reply read(Duration within, long sentAt) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
         Reply r = next(within);
+        if (r.kind() == Kind.CLOSED && r.bytes().length == 0 && reopenAfterEarlyReset()) {
+            r = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
         replies++;
         switch (r.kind()) {
             case NONE -> ladder.add(Ladder.Arrow.PROBLEM, "no reply", name + ": nothing within " + Durations.limit(within));
@@ -179,6 +239,7 @@ final class LineClient implements AutoCloseable {
                     from = 1;
                 }
             }
+            received += n;
             append(chunk, from, n - from);
             lastByteAt = System.nanoTime();
         }

@@ -41,7 +41,8 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
         Ladder ladder = new Ladder(start);
         StudentServer server;
         try {
-            server = StudentServer.start(command, StudentServer.settings(s.delay(), s.loss(), s.corrupt()), dir, limit);
+            // Half the limit to start: a server that never listens must not cost every scenario all of it.
+            server = StudentServer.start(command, StudentServer.settings(s.delay(), s.loss(), s.corrupt()), dir, limit.dividedBy(2));
         } catch (StudentServer.NotListening e) {
             return Result.fail(s, e.getMessage(), List.of(), List.of(), since(start), limit, program(e.command, e.ended, true));
         }

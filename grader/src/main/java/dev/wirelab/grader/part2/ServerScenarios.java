@@ -86,8 +86,11 @@ public final class ServerScenarios {
             sent.add(clients.get(i).send(lines.get(i)));
         }
         List<Integer> unanswered = new ArrayList<>();
+        // One deadline for all four: each waits REPLY_WAIT from the first line, not after the one before.
+        long deadline = sent.get(0) + REPLY_WAIT.toNanos();
         for (int i = 0; i < clients.size(); i++) {
-            LineClient.Reply r = clients.get(i).read(REPLY_WAIT, sent.get(i));
+            Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+            LineClient.Reply r = clients.get(i).read(left, sent.get(i));
             if (r.kind() == LineClient.Kind.NONE) {
                 unanswered.add(i + 1);
                 continue;
@@ -163,8 +166,10 @@ public final class ServerScenarios {
             if (hit.test(l, r)) {
                 hits++;
             } else if (!Arrays.equals(l, r.bytes())) {
+                String flip = what.equals("corrupt") && !r.isPacketLoss() ? oneFlip(l, r) : null;
                 throw fail("the reply to line " + i + " " + LineClient.preview(l) + " was " + LineClient.preview(r.bytes())
-                        + ": neither its echo nor " + (what.equals("loss") ? "\"Packet Loss\"" : "the echo with one byte flipped (not the newline)"));
+                        + ": " + (flip != null ? flip : "neither its echo nor "
+                        + (what.equals("loss") ? "\"Packet Loss\"" : "the echo with one byte flipped (not the newline)")));
             }
         }
         Binomial b = Binomial.bounds(RATE_LINES, p, ALPHA);

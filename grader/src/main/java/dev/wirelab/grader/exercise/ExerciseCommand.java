@@ -1,0 +1,19 @@
+package dev.wirelab.grader.exercise;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code exercise}: starter projects for students. */
+@Command(name = "exercise", mixinStandardHelpOptions = true,
+        description = "Starter projects for students: the wire-format plumbing done, the reliability left to them.")
+public final class ExerciseCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
