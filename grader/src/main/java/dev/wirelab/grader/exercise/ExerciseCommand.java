@@ -6,7 +6,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code exercise}: starter projects for students. */
 @Command(name = "exercise", mixinStandardHelpOptions = true,
-        description = "Starter projects for students: the wire-format plumbing done, the reliability left to them.")
+        description = "Starter projects for students: the wire-format plumbing done, the reliability left to them.",
+        subcommands = InitCommand.class)
 public final class ExerciseCommand implements Runnable {
 
     @Spec
