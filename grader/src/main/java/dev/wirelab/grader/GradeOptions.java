@@ -84,6 +84,29 @@ public final class GradeOptions {
     }
 
     /**
+     * What both grade commands do: {@code --list}, or check the student's command and grade it.
+     *
+     * @param option  the option that carries the command, e.g. {@code --client}
+     * @param example a command for the usage error when it is missing
+     * @param runner  makes the scenario runner for the checked command
+     */
+    public <S extends Scenario> int listOrGrade(PrintWriter out, String part, String option, String command, String example,
+                                                List<S> all, Set<String> known, Set<String> required,
+                                                java.util.function.Function<CommandTemplate, Grading.Runner<S>> runner)
+            throws InterruptedException {
+        List<S> scenarios = select(all);
+        if (list) {
+            list(out, scenarios, timeScale);
+            return Cli.OK;
+        }
+        if (command == null) {
+            throw new UserError("missing " + option + " CMD, e.g. " + option + " '" + example + "'", Cli.USAGE);
+        }
+        CommandTemplate cmd = CommandTemplate.parse(option, command, known, required);
+        return grade(out, part, option.substring(2), cmd, scenarios, runner.apply(cmd));
+    }
+
+    /**
      * Runs the scenarios, printing the table as it goes, writes the report files, and returns the
      * exit code: 0 iff every scenario passed.
      */

@@ -1,12 +1,8 @@
 package dev.wirelab.grader;
 
-import dev.wirelab.common.Cli;
-import dev.wirelab.common.UserError;
 import dev.wirelab.grader.part2.ServerGrader;
-import dev.wirelab.grader.part2.ServerScenario;
 import dev.wirelab.grader.part2.ServerScenarios;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,16 +29,7 @@ public final class GradePart2Command implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<ServerScenario> scenarios = options.select(ServerScenarios.ALL);
-        if (options.listOnly()) {
-            GradeOptions.list(spec.commandLine().getOut(), scenarios, options.timeScale);
-            return Cli.OK;
-        }
-        if (server == null) {
-            throw new UserError("missing --server CMD, e.g. --server 'python3 echo.py {port} {delay} {loss} {corrupt}'", Cli.USAGE);
-        }
-        CommandTemplate cmd = CommandTemplate.parse("--server", server, ServerGrader.PLACEHOLDERS, ServerGrader.REQUIRED);
-        return options.grade(spec.commandLine().getOut(), "part2", "server", cmd, scenarios,
-                new ServerGrader(cmd, Path.of("").toAbsolutePath(), options.seed()));
+        return options.listOrGrade(spec.commandLine().getOut(), "part2", "--server", server, "python3 echo.py {port} {delay} {loss} {corrupt}", ServerScenarios.ALL,
+                ServerGrader.PLACEHOLDERS, ServerGrader.REQUIRED, cmd -> new ServerGrader(cmd, Path.of("").toAbsolutePath(), options.seed()));
     }
 }

@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * The events of one scenario as a ladder diagram, one line per event in the format of
- * {@code part3 client --trace}: time since the scenario started, an arrow ({@code -->} towards the
+ * {@code part3 client --trace} (part 3's TraceEvent; {@link #format} is the one place that
+ * knows it): time since the scenario started, an arrow ({@code -->} towards the
  * server, {@code <--} towards the client, {@code !!} a fault or problem), the event and its
  * detail. Thread-safe: a server's event loops and the grader's own threads add to it.
  */
@@ -64,21 +65,36 @@ public final class Ladder {
         return events.size();
     }
 
-    /** The {@code n} events up to and including {@code index}, as lines. */
-    public synchronized List<String> before(int index, int n) {
+    /**
+     * The ladder around one event, as lines in time order: the {@code n} events that end
+     * {@code after} events past the one added as {@code index} (events may be added out of order,
+     * e.g. a program's exit once it is known, so the window is cut from the time-sorted list).
+     */
+    public synchronized List<String> window(int index, int after, int n) {
         if (events.isEmpty()) {
             return List.of();
         }
-        int end = Math.min(Math.max(index, 0), events.size() - 1) + 1;
-        List<String> out = new ArrayList<>();
+        List<Event> sorted = new ArrayList<>(events);
+        sorted.sort(java.util.Comparator.comparingLong(Event::t)); // stable: equal times keep their order
+        int at = sorted.size() - 1;
+        for (int i = 0; i < sorted.size() && index < events.size(); i++) {
+            if (sorted.get(i).index() == Math.max(index, 0)) {
+                at = i;
+                break;
+            }
+        }
+        int end = Math.min(sorted.size(), at + 1 + Math.max(0, after));
         int from = Math.max(0, end - n);
+        List<String> out = new ArrayList<>();
         if (from > 0) {
             out.add("(" + from + " earlier events left out)");
         }
-        for (Event e : events.subList(from, end)) {
+        for (Event e : sorted.subList(from, end)) {
             out.add(e.line());
         }
-        if (dropped > 0 && end == events.size()) {
+        if (end < sorted.size()) {
+            out.add("(" + (sorted.size() - end) + " later events left out)");
+        } else if (dropped > 0) {
             out.add("(" + dropped + " more events were not recorded)");
         }
         return Collections.unmodifiableList(out);
@@ -86,11 +102,12 @@ public final class Ladder {
 
     /** The last {@code n} events, as lines. */
     public List<String> last(int n) {
-        return before(Integer.MAX_VALUE, n);
+        return window(Integer.MAX_VALUE, 0, n);
     }
 
     /** One ladder line, exactly as part 3's trace prints it. */
     public static String format(long tNanos, Arrow arrow, String event, String detail) {
-        return String.format(Locale.ROOT, "%10.3f ms  %s %-10s %s", tNanos / 1e6, arrow.text, event, detail);
+        String line = String.format(Locale.ROOT, "%10.3f ms  %s %-10s %s", tNanos / 1e6, arrow.text, event, detail);
+        return detail.isEmpty() ? line.stripTrailing() : line;
     }
 }

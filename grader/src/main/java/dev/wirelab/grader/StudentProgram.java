@@ -42,8 +42,9 @@ public final class StudentProgram implements AutoCloseable {
      * @param exitCode its exit code; -1 when the grader killed it
      * @param timedOut true when it ran past its time limit and was killed
      * @param elapsed  from start to exit (or kill)
+     * @param endedAt  System.nanoTime when it exited (or was killed)
      */
-    public record Ended(int exitCode, boolean timedOut, Duration elapsed, OutputCapture stdout, OutputCapture stderr) {
+    public record Ended(int exitCode, boolean timedOut, Duration elapsed, long endedAt, OutputCapture stdout, OutputCapture stderr) {
         /** "exited with code 1", "was killed after the 10 s time limit". */
         public String describe(Duration limit) {
             return timedOut ? "was still running at the " + Durations.limit(limit) + " time limit and was killed"
@@ -139,7 +140,7 @@ public final class StudentProgram implements AutoCloseable {
         stderr.await(500);
         RUNNING.remove(this);
         int code = exited ? process.exitValue() : -1;
-        return new Ended(code, !exited, Duration.ofNanos(end - started), stdout, stderr);
+        return new Ended(code, !exited, Duration.ofNanos(end - started), end, stdout, stderr);
     }
 
     /** A server: ask its group to stop (SIGTERM), and kill it after {@code grace}. */
@@ -156,7 +157,7 @@ public final class StudentProgram implements AutoCloseable {
         stdout.await(1000);
         stderr.await(500);
         RUNNING.remove(this);
-        return new Ended(process.isAlive() ? -1 : process.exitValue(), false, Duration.ofNanos(end - started), stdout, stderr);
+        return new Ended(process.isAlive() ? -1 : process.exitValue(), false, Duration.ofNanos(end - started), end, stdout, stderr);
     }
 
     public OutputCapture stdout() {

@@ -196,11 +196,15 @@ final class FaultSource {
                FaultCounters counters, Consumer<String> log, Listener listener) throws IOException {
         long due = arrival + d.delayNanos();
         String name = log == null ? null : what.get();
+        // What goes out instead of the reply when the request is lost: a scripted corrupt on the
+        // same request flips a byte of it (a corrupted ERROR, which a client must not take for an ACK).
+        byte[] sent = d.error() ? lossReplacement : reply;
+        boolean flipped = d.flipIndex() >= 0 && d.flipIndex() < sent.length;
         for (Applied a : d.faults()) {
             counters.increment(a.fault().kind());
             listener.applied(a);
             if (log != null) {
-                log.accept(name + ": " + explain(a, reply) + rule(a));
+                log.accept(name + ": " + explain(a, sent) + rule(a));
             }
         }
         Runnable logSent = null;
@@ -219,8 +223,8 @@ final class FaultSource {
             return;
         }
         if (d.error()) {
-            sink.send(lossReplacement, 0, lossReplacement.length, 1, due, d.reorder(),
-                    both(logSent, listener.sending(lossReplacement, 1, false, true)));
+            byte[] error = flipped ? flip(lossReplacement, d.flipIndex()) : lossReplacement;
+            sink.send(error, 0, error.length, 1, due, d.reorder(), both(logSent, listener.sending(error, 1, flipped, true)));
             return;
         }
         byte[] out = d.flipIndex() >= 0 ? flip(reply, d.flipIndex()) : reply;
@@ -241,8 +245,8 @@ final class FaultSource {
             case Fault.Drop r -> random ? "loss, dropped" : "drop, not delivered, no reply";
             case Fault.Error r -> random ? "loss, replaced by \"Packet Loss\"" : "error, not delivered, answered with \"Packet Loss\"";
             case Fault.AckDrop r -> "ack-drop, delivered but the reply is lost";
-            case Fault.Corrupt c -> "corrupt, byte " + c.index() + " flipped "
-                    + String.format("0x%02x -> 0x%02x", reply[c.index()] & 0xFF, ~reply[c.index()] & 0xFF);
+            case Fault.Corrupt c -> c.index() >= reply.length ? "corrupt, byte " + c.index() + " is past the reply's end, nothing flipped"
+                    : "corrupt, byte " + c.index() + " flipped " + String.format("0x%02x -> 0x%02x", reply[c.index()] & 0xFF, ~reply[c.index()] & 0xFF);
             case Fault.Duplicate r -> "duplicate, sent twice";
             case Fault.Stall s -> "stall, nothing is sent on this connection for "
                     + String.format(Locale.ROOT, "%.3f", s.duration().toNanos() / 1e9) + " s";

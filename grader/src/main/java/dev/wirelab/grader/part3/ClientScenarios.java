@@ -30,6 +30,9 @@ public final class ClientScenarios {
     public static final List<ClientScenario> ALL = List.of(
             new ClientScenario("clean", "No faults: 20 messages, each delivered once, in order, and the client exits 0.",
                     null, null, 20, LIMIT, false, null),
+            new ClientScenario("hello-lost", "The server answers your first HELLO with ERROR 0 (the HELLO was lost, the id not taken):"
+                    + " say HELLO again (on a new connection), then send the messages.",
+                    "hello: error", null, 10, LIMIT, false, null),
             new ClientScenario("drop", "DATA 3 is lost on its way (no reply at all): your client must time out and send it again.",
                     "seq 3: drop", null, 10, LIMIT, false, null),
             new ClientScenario("error", "The server answers DATA 3 with ERROR 3 \"Packet Loss\" (not delivered): send it again.",
@@ -53,10 +56,12 @@ public final class ClientScenarios {
             new ClientScenario("reset", "The server resets the connection instead of answering DATA 5: your client reconnects, says HELLO"
                     + " with the same session id, and sends what was not acknowledged (delivered once).",
                     "seq 5: reset", null, 10, LIMIT, false, null),
-            new ClientScenario("burst", "Five transmissions of message 4 in a row are lost: your client keeps trying, with backoff, and does not give up.",
+            new ClientScenario("burst", "Five transmissions of message 4 in a row are lost: your client keeps trying, with backoff,"
+                    + " and does not give up (from a 1 s timeout doubling up to 8 s, the sixth goes out after 23 s).",
                     "seq 4: drop\nseq 4 #2: drop\nseq 4 #3: drop\nseq 4 #4: drop\nseq 4 #5: drop", null, 10,
-                    Duration.ofSeconds(25), false, null),
-            new ClientScenario("reorder", "The ACK for message 3 is held back and sent after the next reply.",
+                    Duration.ofSeconds(40), false, null),
+            new ClientScenario("reorder", "The ACK for message 3 is held back and goes out only after the server's next"
+                    + " reply (for a stop-and-wait client, after it sent message 3 again): the late copy must be ignored.",
                     "seq 3: reorder", null, 10, LIMIT, false, null),
             new ClientScenario("random-mix", "200 messages through seeded random faults: 10% ERROR replies, 5% corrupted replies,"
                     + " 2% resets and 5% duplicated replies.",

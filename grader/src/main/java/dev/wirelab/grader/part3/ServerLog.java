@@ -2,16 +2,23 @@ package dev.wirelab.grader.part3;
 
 import dev.wirelab.common.Bytes;
 import dev.wirelab.grader.Ladder;
+import dev.wirelab.part2.FaultScript;
+import dev.wirelab.part2.ServerEvent;
+import dev.wirelab.part2.ServerObserver;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What the project's server saw and did in one scenario, in order: the grader's evidence. Every
- * event also goes into the ladder, in the format of {@code part3 client --trace}, seen from the
- * server: {@code -->} what the client sent, {@code <--} what the server answered, {@code !!} the
- * faults. Thread-safe: the server's event loop adds, the grader reads once the run is over.
+ * What the project's server saw and did in one scenario, in order: the grader's evidence. It is
+ * the server's {@link ServerObserver}, and every event also goes into the ladder, in the format of
+ * {@code part3 client --trace} with the arrows as the client sees them: {@code -->} what the
+ * client sent, {@code <--} what the server answered, {@code !!} the faults. The server runs one
+ * event loop for a scenario, so the events of all connections arrive in the order they happened.
  */
-public final class ServerLog {
+public final class ServerLog implements ServerObserver {
 
     /** One thing the server saw or did; {@code ladderIndex} is its line in the ladder. */
     public sealed interface Event {
@@ -31,7 +38,11 @@ public final class ServerLog {
     public record Hello(long at, long connection, String clientId, boolean accepted, int ladderIndex) implements Event {
     }
 
-    /** A DATA frame arrived; {@code arrival} counts its copies from this client (1 = the first). */
+    /** A line of text instead of a frame: the client does not speak the wire format. */
+    public record Line(long at, long connection, byte[] line, int ladderIndex) implements Event {
+    }
+
+    /** A DATA frame arrived; {@code arrival} counts its copies from this client id (1 = the first). */
     public record Data(long at, long connection, String clientId, long seq, int arrival, byte[] payload, int ladderIndex)
             implements Event {
     }
@@ -44,8 +55,12 @@ public final class ServerLog {
     public record Suppressed(long at, long connection, String clientId, long seq, int ladderIndex) implements Event {
     }
 
-    /** @param rule the script line that chose it, 0 for the random rates */
-    public record Fault(long at, long connection, String action, long seq, int rule, int ladderIndex) implements Event {
+    /**
+     * @param request what it hit, as the server names it: {@code HELLO}, {@code seq=3}
+     * @param rule    the script line that chose it, 0 for the random rates
+     */
+    public record Fault(long at, long connection, dev.wirelab.part2.Fault fault, String request, long seq, int rule, int ladderIndex)
+            implements Event {
     }
 
     /** @param type {@code ACK}, {@code ERROR}, ... */
@@ -57,10 +72,15 @@ public final class ServerLog {
     }
 
     private final Ladder ladder;
+    private final FaultScript script;
     private final List<Event> events = new ArrayList<>();
+    /** The last DATA of each connection: a Delivered event follows it and carries no payload. */
+    private final Map<Long, ServerEvent.DataArrived> lastData = new HashMap<>();
+    private int open;
 
-    public ServerLog(Ladder ladder) {
+    public ServerLog(Ladder ladder, FaultScript script) {
         this.ladder = ladder;
+        this.script = script;
     }
 
     public Ladder ladder() {
@@ -81,77 +101,111 @@ public final class ServerLog {
         return out;
     }
 
-    private synchronized void add(Event e) {
-        if (events.size() < Ladder.MAX_EVENTS) {
-            events.add(e);
+    /**
+     * Waits until every connection the server saw is closed, at most {@code max}: a client that
+     * has exited may have left bytes that the server has not read yet.
+     */
+    public synchronized void awaitAllClosed(java.time.Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (openConnections() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            wait(Math.max(1, left / 1_000_000));
         }
     }
 
-    // ---- what the server reports (the adapter from part 2's events calls these) -------------
-
-    public void connected(long at, long connection, String remote) {
-        add(new Connected(at, connection, remote,
-                ladder.add(at, Ladder.Arrow.NOTE, "connect", "#" + connection + " from " + text(remote))));
+    private int openConnections() {
+        return open;
     }
 
-    public void closed(long at, long connection, String reason) {
-        add(new Closed(at, connection, reason, ladder.add(at, Ladder.Arrow.NOTE, "closed", "#" + connection + " " + text(reason))));
+    /** On the server's event loop: records the event, and adds its ladder line. */
+    @Override
+    public synchronized void onEvent(ServerEvent event) {
+        if (events.size() >= Ladder.MAX_EVENTS) {
+            return; // a runaway client: what is kept already tells the story
+        }
+        long at = event.at();
+        long c = event.connection();
+        open += event instanceof ServerEvent.ConnectionOpened ? 1 : event instanceof ServerEvent.ConnectionClosed ? -1 : 0;
+        String on = "#" + c + " ";
+        events.add(switch (event) {
+            case ServerEvent.ConnectionOpened o -> new Connected(at, c, o.remote(),
+                    ladder.add(at, Ladder.Arrow.NOTE, "connect", on + "from " + text(o.remote())));
+            case ServerEvent.ConnectionClosed o -> {
+                lastData.remove(c);
+                yield new Closed(at, c, o.reason(), ladder.add(at, Ladder.Arrow.NOTE, "closed", on + text(o.reason())));
+            }
+            case ServerEvent.Hello h -> new Hello(at, c, h.clientId(), h.accepted(), ladder.add(at, Ladder.Arrow.TO_SERVER, "HELLO",
+                    on + "session id \"" + text(h.clientId()) + "\"" + (h.accepted() ? "" : ", not taken")));
+            case ServerEvent.LineArrived l -> new Line(at, c, l.line(), ladder.add(at, Ladder.Arrow.TO_SERVER, "line",
+                    on + preview(l.line()) + ": text, not a frame"));
+            case ServerEvent.DataArrived d -> {
+                lastData.put(c, d);
+                yield new Data(at, c, d.clientId(), d.seq(), d.arrival(), d.payload(), ladder.add(at, Ladder.Arrow.TO_SERVER,
+                        "DATA " + d.seq(), on + preview(d.payload()) + " (" + d.payload().length + " bytes)"
+                                + (d.arrival() > 1 ? ", copy " + d.arrival() : "")));
+            }
+            case ServerEvent.Delivered d -> {
+                ServerEvent.DataArrived data = lastData.get(c);
+                byte[] payload = data != null && data.seq() == d.seq() ? data.payload() : new byte[0];
+                yield new Delivered(at, c, d.clientId(), d.seq(), payload, ladder.add(at, Ladder.Arrow.NOTE, "delivered",
+                        "DATA " + d.seq() + " handed to the server's application"));
+            }
+            case ServerEvent.DuplicateSuppressed d -> new Suppressed(at, c, d.clientId(), d.seq(), ladder.add(at,
+                    Ladder.Arrow.NOTE, "duplicate", "DATA " + d.seq() + " was delivered before: acknowledged again, not delivered again"));
+            // A random delay on every reply is the scenario's network, not news: no ladder line.
+            case ServerEvent.FaultApplied f when f.rule() == 0 && f.fault() instanceof dev.wirelab.part2.Fault.Delay ->
+                    new Fault(at, c, f.fault(), f.request(), f.seq(), 0, -1);
+            case ServerEvent.FaultApplied f -> new Fault(at, c, f.fault(), f.request(), f.seq(), f.rule(), ladder.add(at, Ladder.Arrow.PROBLEM,
+                    f.fault().kind().action(), (f.seq() > 0 ? "DATA " + f.seq() : f.request()) + ": " + meaning(f.fault())
+                            + " (" + by(f.rule()) + ")"));
+            case ServerEvent.ReplySent r -> {
+                String type = switch (r.type()) {
+                    case ACK -> "ACK";
+                    case ERROR -> "ERROR";
+                    default -> r.type().name();
+                };
+                yield new Reply(at, c, type, r.seq(), r.bytes(), r.copies(), r.corrupted(), ladder.add(at, Ladder.Arrow.TO_CLIENT,
+                        type + " " + r.seq(), on + r.bytes() + " bytes" + (r.corrupted() ? ", one byte flipped" : "")
+                                + (r.copies() > 1 ? ", sent " + r.copies() + " times" : "")));
+            }
+            case ServerEvent.ResetSent r -> new Reset(at, c, ladder.add(at, Ladder.Arrow.PROBLEM, "reset",
+                    on + "aborted with a TCP RST instead of the reply"));
+        });
+        notifyAll();
     }
 
-    public void hello(long at, long connection, String clientId, boolean accepted) {
-        add(new Hello(at, connection, clientId, accepted, ladder.add(at, Ladder.Arrow.TO_SERVER, "HELLO",
-                "#" + connection + " session id \"" + text(clientId) + "\"" + (accepted ? "" : ", not taken"))));
-    }
-
-    public void data(long at, long connection, String clientId, long seq, int arrival, byte[] payload) {
-        add(new Data(at, connection, clientId, seq, arrival, payload.clone(), ladder.add(at, Ladder.Arrow.TO_SERVER, "DATA " + seq,
-                "#" + connection + " " + preview(payload) + " (" + payload.length + " bytes)"
-                        + (arrival > 1 ? ", copy " + arrival : ""))));
-    }
-
-    public void delivered(long at, long connection, String clientId, long seq, byte[] payload) {
-        add(new Delivered(at, connection, clientId, seq, payload.clone(),
-                ladder.add(at, Ladder.Arrow.NOTE, "delivered", "DATA " + seq + " handed to the server's application")));
-    }
-
-    public void suppressed(long at, long connection, String clientId, long seq) {
-        add(new Suppressed(at, connection, clientId, seq, ladder.add(at, Ladder.Arrow.NOTE, "duplicate",
-                "DATA " + seq + " was delivered before: acknowledged again, not delivered again")));
-    }
-
-    public void fault(long at, long connection, String action, long seq, int rule, String ruleText) {
-        String by = rule > 0 ? "script line " + rule + (ruleText == null ? "" : " '" + ruleText + "'") : "random rate";
-        add(new Fault(at, connection, action, seq, rule, ladder.add(at, Ladder.Arrow.PROBLEM, action,
-                (seq > 0 ? "DATA " + seq + ": " : "") + meaning(action) + " (" + by + ")")));
-    }
-
-    public void reply(long at, long connection, String type, long seq, int bytes, int copies, boolean corrupted) {
-        add(new Reply(at, connection, type, seq, bytes, copies, corrupted, ladder.add(at, Ladder.Arrow.TO_CLIENT, type + " " + seq,
-                "#" + connection + " " + bytes + " bytes" + (corrupted ? ", one byte flipped" : "") + (copies > 1 ? ", sent " + copies + " times" : ""))));
-    }
-
-    public void reset(long at, long connection) {
-        add(new Reset(at, connection, ladder.add(at, Ladder.Arrow.PROBLEM, "reset", "#" + connection + " aborted with a TCP RST")));
+    private String by(int rule) {
+        if (rule == 0) {
+            return "random rate";
+        }
+        for (FaultScript.Rule r : script.rules()) {
+            if (r.line() == rule) {
+                return "script: " + r.text();
+            }
+        }
+        return "script line " + rule;
     }
 
     /** What a fault does, in the student's words. */
-    static String meaning(String action) {
-        return switch (action.split(" ")[0]) {
-            case "drop" -> "lost, not delivered, no reply";
-            case "error" -> "not delivered, answered with ERROR";
-            case "ack-drop" -> "delivered, but its reply is lost";
-            case "corrupt" -> "a byte of the reply is flipped (" + action + ")";
-            case "duplicate" -> "the reply is sent twice";
-            case "reset" -> "the connection is reset instead of a reply";
-            case "delay" -> "the reply is held back (" + action + ")";
-            case "stall" -> "nothing is sent on the connection for a while (" + action + ")";
-            case "reorder" -> "the reply goes out after the next one";
-            default -> action;
+    static String meaning(dev.wirelab.part2.Fault f) {
+        return switch (f) {
+            case dev.wirelab.part2.Fault.Drop d -> "lost on its way, not delivered, no reply";
+            case dev.wirelab.part2.Fault.Error e -> "not delivered, answered with ERROR";
+            case dev.wirelab.part2.Fault.AckDrop a -> "delivered, but its reply is lost";
+            case dev.wirelab.part2.Fault.Corrupt c -> "byte " + c.index() + " of the reply is flipped";
+            case dev.wirelab.part2.Fault.Duplicate d -> "the reply is sent twice";
+            case dev.wirelab.part2.Fault.Reset r -> "delivered, then the connection is reset instead of a reply";
+            case dev.wirelab.part2.Fault.Delay d -> "the reply is held back (" + f.describe() + ")";
+            case dev.wirelab.part2.Fault.Stall s -> "nothing is sent on the connection for a while (" + f.describe() + ")";
+            case dev.wirelab.part2.Fault.Reorder r -> "the reply is held back and goes out after the next one";
         };
     }
 
     static String text(String s) {
-        return Bytes.escape(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Bytes.escape(s.getBytes(StandardCharsets.UTF_8));
     }
 
     static String preview(byte[] payload) {
