@@ -67,7 +67,7 @@ class Timer:
         return timeout if bug == "eager" else min(MAX_RTO, 2 * timeout)
 
 
-session = "ref-" + os.urandom(4).hex()
+session = "ref#" + os.urandom(4).hex()
 connections = 0
 next_seq = 0
 

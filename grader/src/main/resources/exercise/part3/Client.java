@@ -179,7 +179,7 @@ public class Client {
         // One id per run: a new run numbers from 1 again, so it must not look like the old session.
         byte[] tag = new byte[4];
         new SecureRandom().nextBytes(tag);
-        String sessionId = "starter-" + HexFormat.of().formatHex(tag);
+        String sessionId = "starter#" + HexFormat.of().formatHex(tag);
         try (Connection c = new Connection(host, port, sessionId, TIMEOUT_MILLIS)) {
             for (int i = 0; i < messages.size(); i++) {
                 long seq = i + 1;

@@ -136,7 +136,7 @@ def main():
     host, port = sys.argv[1], int(sys.argv[2])
     messages = read_messages()
     # One id per run: a new run numbers from 1 again, so it must not look like the old session.
-    session_id = "starter-" + os.urandom(4).hex()
+    session_id = "starter#" + os.urandom(4).hex()
     sock = connect(host, port, session_id, TIMEOUT)
 
     for seq, payload in enumerate(messages, start=1):

@@ -116,7 +116,7 @@ public final class GradeOptions {
         table.header("wirelab grade " + part + ": " + scenarios.size() + " scenario" + (scenarios.size() == 1 ? "" : "s")
                         + ", seed " + seed + (timeScale == 1.0 ? "" : ", time limits x" + timeScale),
                 List.of(who + ": " + command.template()));
-        List<Result> results = Grading.run(scenarios, runner, jobs, timeScale, table::row);
+        List<Result> results = Grading.run(scenarios, runner, jobs, timeScale, table, table::row);
         Run run = new Run(part, command.template(), seed, timeScale, results);
         table.details(run);
         if (json != null) {

@@ -27,8 +27,13 @@ public final class Grading {
     private Grading() {
     }
 
+    /**
+     * @param progress told of each scenario as it starts and ends, from the thread that runs it
+     * @param inOrder  given each result in the scenarios' order, as soon as it and those before it are known
+     */
     public static <S extends Scenario> List<Result> run(List<S> scenarios, Runner<S> runner, int jobs, double timeScale,
-                                                        Consumer<Result> inOrder) throws InterruptedException {
+                                                        Progress progress, Consumer<Result> inOrder)
+            throws InterruptedException {
         List<Future<Result>> futures = new ArrayList<>();
         CountDownLatch parallelDone = new CountDownLatch((int) scenarios.stream().filter(s -> !s.solo()).count());
         try (ExecutorService parallel = Executors.newFixedThreadPool(Math.max(1, jobs), r -> Thread.ofPlatform().daemon().name("grade").unstarted(r));
@@ -38,12 +43,12 @@ public final class Grading {
                 if (s.solo()) {
                     futures.add(alone.submit(() -> {
                         parallelDone.await();
-                        return safely(runner, s, limit);
+                        return observed(progress, runner, s, limit);
                     }));
                 } else {
                     futures.add(parallel.submit(() -> {
                         try {
-                            return safely(runner, s, limit);
+                            return observed(progress, runner, s, limit);
                         } finally {
                             parallelDone.countDown();
                         }
@@ -63,6 +68,20 @@ public final class Grading {
             }
             return results;
         }
+    }
+
+    /** Told as scenarios start and end, in whatever order they do. */
+    public interface Progress {
+        void started(Scenario s);
+
+        void finished(Result r);
+    }
+
+    private static <S extends Scenario> Result observed(Progress progress, Runner<S> runner, S s, Duration limit) {
+        progress.started(s);
+        Result r = safely(runner, s, limit);
+        progress.finished(r);
+        return r;
     }
 
     /** A limit times the scale, at least 100 ms. */

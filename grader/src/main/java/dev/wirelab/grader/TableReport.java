@@ -1,20 +1,77 @@
 package dev.wirelab.grader;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** The terminal report: one row per scenario as it finishes, then what went wrong, then the score. */
-public final class TableReport {
+public final class TableReport implements Grading.Progress {
 
     /** Lines of the student's stderr shown under a failure; the JSON report has all it kept. */
     static final int STDERR_LINES = 8;
 
     private final PrintWriter out;
     private final int nameWidth;
+    /** On a terminal, a last line says which scenarios are running, rewritten as they change. */
+    private final boolean live;
+    private final Set<String> running = new LinkedHashSet<>();
+    private boolean statusShown;
 
     public TableReport(PrintWriter out, List<? extends Scenario> scenarios) {
+        this(out, scenarios, isTerminal());
+    }
+
+    TableReport(PrintWriter out, List<? extends Scenario> scenarios, boolean live) {
         this.out = out;
+        this.live = live;
         this.nameWidth = Math.max(8, scenarios.stream().mapToInt(s -> s.name().length()).max().orElse(8));
+    }
+
+    @Override
+    public synchronized void started(Scenario s) {
+        running.add(s.name());
+        status();
+    }
+
+    @Override
+    public synchronized void finished(Result r) {
+        running.remove(r.name());
+        status();
+    }
+
+    private void status() {
+        if (!live) {
+            return;
+        }
+        out.print("\r\033[K");
+        statusShown = !running.isEmpty();
+        if (statusShown) {
+            out.print("  running: " + String.join(", ", running) + " ...");
+        }
+        out.flush();
+    }
+
+    private void clearStatus() {
+        if (live && statusShown) {
+            out.print("\r\033[K");
+            statusShown = false;
+        }
+    }
+
+    /** True when stdout is a terminal (JDK 22+ has a Console for redirected streams too, and says so with isTerminal). */
+    private static boolean isTerminal() {
+        java.io.Console c = System.console();
+        if (c == null || "dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (NoSuchMethodException e) {
+            return true; // JDK 21: a console exists only for a terminal
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     public void header(String title, List<String> lines) {
@@ -27,14 +84,17 @@ public final class TableReport {
         out.flush();
     }
 
-    public void row(Result r) {
+    public synchronized void row(Result r) {
+        clearStatus();
         out.println(String.format("  %-" + nameWidth + "s  %-6s  %8s  %6s", r.name(), r.passed() ? "PASS" : "FAIL",
                 Durations.elapsed(r.elapsed()), Durations.limit(r.limit())));
+        status();
         out.flush();
     }
 
     /** Each failure: the scenario, the sentence, the ladder, the program's last words; then notes. */
-    public void details(Run run) {
+    public synchronized void details(Run run) {
+        clearStatus();
         for (Result r : run.results()) {
             if (r.passed()) {
                 continue;
