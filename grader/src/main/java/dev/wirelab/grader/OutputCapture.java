@@ -94,12 +94,6 @@ public final class OutputCapture {
         return out;
     }
 
-    /** The last {@code n} kept lines. */
-    public List<String> lastLines(int n) {
-        List<String> all = lines();
-        return all.subList(Math.max(0, all.size() - n), all.size());
-    }
-
     private static List<String> split(byte[] b) {
         List<String> out = new ArrayList<>();
         int from = 0;

@@ -48,7 +48,16 @@ public final class StudentProgram implements AutoCloseable {
         /** "exited with code 1", "was killed after the 10 s time limit". */
         public String describe(Duration limit) {
             return timedOut ? "was still running at the " + Durations.limit(limit) + " time limit and was killed"
-                    : "exited with code " + exitCode;
+                    : "exited with code " + code();
+        }
+
+        /** The exit code, with what the shell means by 126 and 127: "127 (no such command)". */
+        public String code() {
+            return exitCode + switch (exitCode) {
+                case 127 -> " (the shell found no such command)";
+                case 126 -> " (the shell could not run it: not executable?)";
+                default -> "";
+            };
         }
     }
 

@@ -59,6 +59,26 @@ class GradeCliTest {
     }
 
     @Test
+    void aClientCommandTheShellCannotFindIsSaidSoWithItsError() throws Exception {
+        GraderCli.Outcome o = GraderCli.run(dir.resolve("r.json"), "grade", "part3", "--only", "clean",
+                "--client", "pythn3 client.py {host} {port}");
+        assertEquals(1, o.exitCode(), o.transcript());
+        String problem = o.problems().get("clean");
+        assertTrue(problem.startsWith("your client never connected to the server; it exited with code 127 (the shell found no such"
+                + " command)"), problem);
+        assertTrue(o.out().contains("pythn3"), o.out());
+    }
+
+    @Test
+    void aClientThatHangsIsKilledAtItsLimitAndTheReportSaysSo() throws Exception {
+        GraderCli.Outcome o = GraderCli.run(dir.resolve("r.json"), "grade", "part3", "--only", "clean", "--time-scale", "0.1",
+                "--client", "sleep 60 # {port}");
+        assertEquals(1, o.exitCode(), o.transcript());
+        assertTrue(o.problems().get("clean").contains("was still running at the 1 s time limit (it was killed)"), o.transcript());
+        assertTrue(o.json().get("scenarios").get(0).get("program").get("timed_out").asBoolean());
+    }
+
+    @Test
     void aServerThatNeverListensIsStoppedAndSaysWhichPortItWasGiven() throws Exception {
         GraderCli.Outcome o = GraderCli.run(dir.resolve("r.json"), "grade", "part2", "--only", "echo", "--time-scale", "0.2",
                 "--server", "sleep 60 # {port}");

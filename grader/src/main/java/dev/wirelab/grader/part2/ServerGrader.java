@@ -9,7 +9,6 @@ import dev.wirelab.grader.Result;
 import dev.wirelab.grader.StudentProgram;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,8 +72,8 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
             x.closeAll();
             if (!server.isAlive()) {
                 StudentProgram.Ended ended = server.ended();
-                ladder.add(Ladder.Arrow.PROBLEM, "exited", "your server exited with code " + ended.exitCode());
-                String exited = "your server exited with code " + ended.exitCode() + " during this scenario; a server must keep serving";
+                ladder.add(Ladder.Arrow.PROBLEM, "exited", "your server exited with code " + ended.code());
+                String exited = "your server exited with code " + ended.code() + " during this scenario; a server must keep serving";
                 return Result.fail(s, problem == null ? exited : problem + "; then " + exited, ladder.last(LADDER_LINES),
                         x.notes(), since(start), limit, program(server.command(), ended, true));
             }
@@ -93,12 +92,5 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
 
     private static Duration since(long start) {
         return Duration.ofNanos(System.nanoTime() - start);
-    }
-
-    /** The scenario's names, for usage errors. */
-    public static List<String> names() {
-        List<String> n = new ArrayList<>();
-        ServerScenarios.ALL.forEach(s -> n.add(s.name()));
-        return n;
     }
 }

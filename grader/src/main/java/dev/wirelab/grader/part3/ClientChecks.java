@@ -1,6 +1,5 @@
 package dev.wirelab.grader.part3;
 
-import dev.wirelab.common.Bytes;
 import dev.wirelab.grader.Durations;
 import dev.wirelab.part2.Fault;
 import java.util.ArrayList;
@@ -101,7 +100,7 @@ final class ClientChecks {
                     + " input after stdin ends, or for a reply that never comes?)", end);
         }
         if (e.ended().exitCode() != 0) {
-            return new Verdict("every message was delivered, but your client exited with code " + e.ended().exitCode()
+            return new Verdict("every message was delivered, but your client exited with code " + e.ended().code()
                     + ": exit 0 once every message is acknowledged", end);
         }
         if (e.scenario().extra() != null) {
@@ -255,7 +254,7 @@ final class ClientChecks {
         if (e.ended().timedOut()) {
             return "did not send it again before the " + Durations.limit(e.limit()) + " time limit";
         }
-        return "exited with code " + e.ended().exitCode() + " without sending it again";
+        return "exited with code " + e.ended().code() + " without sending it again";
     }
 
     /**
@@ -338,14 +337,10 @@ final class ClientChecks {
         if (e.ended().exitCode() == 0) {
             return "; yet your client exited 0, as if every message had been delivered";
         }
-        return lead + " exited with code " + e.ended().exitCode();
+        return lead + " exited with code " + e.ended().code();
     }
 
     private static String times(int n) {
         return n == 1 ? "once" : n == 2 ? "twice" : n + " times";
-    }
-
-    static String bytes(byte[] b) {
-        return Bytes.escape(b);
     }
 }

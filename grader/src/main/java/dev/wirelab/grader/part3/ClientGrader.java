@@ -60,7 +60,7 @@ public final class ClientGrader implements Grading.Runner<ClientScenario> {
             }
             ladder.add(ended.endedAt(), ended.timedOut() ? Ladder.Arrow.PROBLEM : Ladder.Arrow.NOTE,
                     ended.timedOut() ? "killed" : "exit", ended.timedOut() ? "your client was still running at the time limit"
-                            : "your client exited with code " + ended.exitCode());
+                            : "your client exited with code " + ended.code());
             log.awaitAllClosed(DRAIN);
         }
         Evidence evidence = new Evidence(s, messages, log, ended, limit);
