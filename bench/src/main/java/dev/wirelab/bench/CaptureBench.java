@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = {"Part 1: packets/s captured and kernel drops of part 1's capture vs tcpdump -w, side by side,",
                 "while part 2's echo server is loaded at full speed on loopback. Needs root (or capabilities) and tcpdump."})
-public final class CaptureBench implements Callable<Integer> {
+public final class CaptureBench implements Callable<Integer>, Planned {
 
     @Spec
     CommandSpec spec;
@@ -60,6 +60,11 @@ public final class CaptureBench implements Callable<Integer> {
     @Option(names = "--tcpdump", defaultValue = "tcpdump", description = "tcpdump binary (default: ${DEFAULT-VALUE}).")
     String tcpdump;
 
+    @Override
+    public Duration planned() {
+        return Progress.seconds(seconds + 5);
+    }
+
     private record TcpdumpResult(long captured, long dropped, long fileFrames) {
     }
 
@@ -71,12 +76,14 @@ public final class CaptureBench implements Callable<Integer> {
             throw new UserError("options out of range", Cli.USAGE);
         }
         PrintWriter out = spec.commandLine().getOut();
+        Progress progress = new Progress(spec.commandLine().getErr(), 3, planned());
         Path dir = Files.createTempDirectory("wirelab-capture-bench");
         Path ours = dir.resolve("part1.pcap");
         Path theirs = dir.resolve("tcpdump.pcap");
         try (EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO).start()) {
             String filter = "tcp port " + server.port();
             LongAdder frames = new LongAdder();
+            progress.step("starting part 1's capture and tcpdump on " + filter);
             try (LiveCapture cap = LiveCapture.open(null, filter, bufferMb * 1024 * 1024);
                  PcapFile.Writer writer = new PcapFile.Writer(ours, cap.linkType().code())) {
                 cap.start(f -> {
@@ -85,9 +92,12 @@ public final class CaptureBench implements Callable<Integer> {
                 });
                 Process td = startTcpdump(cap.interfaceName(), filter, theirs);
                 LongAdder echoes = new LongAdder();
+                progress.step(String.format(Locale.ROOT, "loading the echo server with %d connections for %s s while both capture",
+                        connections, Stats.trim(seconds)));
                 long t0 = System.nanoTime();
                 runLoad(server.address(), echoes);
                 double loadSeconds = (System.nanoTime() - t0) / 1e9;
+                progress.step("stopping both captures and reading their pcap files back");
                 cap.awaitQuiet(300, 10_000);
                 LiveCapture.Stats stats = cap.stop();
                 TcpdumpResult tdr = stopTcpdump(td, theirs);
@@ -109,6 +119,7 @@ public final class CaptureBench implements Callable<Integer> {
             Files.deleteIfExists(theirs);
             Files.deleteIfExists(dir);
         }
+        progress.note("capture bench done in " + Progress.clock(progress.elapsed()));
         return Cli.OK;
     }
 

@@ -1,16 +1,6 @@
 package dev.wirelab.bench;
 
-import dev.wirelab.part2.EchoServer;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.example.echo.EchoServerHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import dev.wirelab.bench.EchoTargets.Target;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,9 +8,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,65 +20,143 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * Echo throughput and latency of part 2's {@link EchoServer} (no faults) against Netty's example
- * echo server ({@link EchoServerHandler} on NIO), driven by the same closed-loop load generator
- * ({@link EchoLoad}) in the same run. Besides round trips per second it reads how much CPU each
- * server's threads used per echo, which the load generator's share of a small machine does not
- * blur.
+ * Echo throughput, latency and server CPU of part 2's echo server (no faults) against Netty's
+ * example echo server ({@code EchoServerHandler} on NIO), in the same run, under two load
+ * generators: the selector-driven {@link EchoLoad} and the blocking {@link BlockingEchoLoad}.
+ * Besides round trips per second it reads how much CPU each server's threads used per echo, and
+ * how much they use while their clients are connected but silent.
  */
 @Command(name = "echo", mixinStandardHelpOptions = true,
-        description = {"Part 2: echo round trips per second, p50/p99 latency and server CPU per echo at 1, 100 and 1,000",
-                "connections, part 2's echo server vs Netty's example EchoServerHandler (NIO), same load generator, loopback."})
-public final class EchoBench implements Callable<Integer> {
+        description = {"Part 2: echo round trips per second, p50/p99 latency and server CPU per echo at 1, 100 and 1,000 "
+                + "connections, part 2's echo server vs Netty's example EchoServerHandler (NIO), under a selector-driven and a "
+                + "blocking load generator, on loopback; then each server's CPU while its clients are idle."})
+public final class EchoBench implements Callable<Integer>, Planned {
+
+    /** Which load generator(s) to run. */
+    enum Generators {
+        SELECTOR(List.of(Load.Kind.SELECTOR)),
+        BLOCKING(List.of(Load.Kind.BLOCKING)),
+        BOTH(List.of(Load.Kind.SELECTOR, Load.Kind.BLOCKING));
+
+        final List<Load.Kind> kinds;
+
+        Generators(List<Load.Kind> kinds) {
+            this.kinds = kinds;
+        }
+    }
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seconds", defaultValue = "3", description = "Measured time per server, level and round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", paramLabel = "SECONDS", defaultValue = "3",
+            description = "Measured time per server, generator, level and round (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured warm-up before each measured run, seconds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "1",
+            description = "Unmeasured warm-up before each measured run (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--connections", split = ",", defaultValue = "1,100,1000",
+    @Option(names = "--connections", paramLabel = "LIST", split = ",", defaultValue = "1,100,1000",
             description = "Concurrency levels (default: ${DEFAULT-VALUE}).")
     int[] levels;
 
-    @Option(names = "--size", defaultValue = "32", description = "Bytes per message, newline included (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", paramLabel = "BYTES", defaultValue = "32",
+            description = "Bytes per message, newline included (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--rounds", defaultValue = "5",
-            description = "Runs per server and level, in alternating order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+            description = "Runs per server, generator and level, in alternating order (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--load-threads", description = "Load generator threads (default: one per core, here ${DEFAULT-VALUE}).")
+    @Option(names = "--generator", paramLabel = "KIND", defaultValue = "both",
+            description = "Load generator: selector (a few threads, one selector each), blocking (a virtual thread and a "
+                    + "blocking socket per connection) or both (default: ${DEFAULT-VALUE}).")
+    Generators generators;
+
+    @Option(names = "--load-threads", paramLabel = "N",
+            description = "Threads of the selector generator (default: one per core, here ${DEFAULT-VALUE}).")
     int loadThreads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--netty-loops", defaultValue = "0",
+    @Option(names = "--netty-loops", paramLabel = "N", defaultValue = "0",
             description = "Netty's worker event loops; 0 = Netty's default, two per core (default: ${DEFAULT-VALUE}).")
     int nettyLoops;
 
-    /** One server under test. */
-    private interface Target extends AutoCloseable {
-        String name();
+    @Option(names = "--idle-seconds", paramLabel = "SECONDS", defaultValue = "3",
+            description = "How long each server's CPU is read while its clients are connected and silent; 0 skips it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double idleSeconds;
 
-        InetSocketAddress address();
+    @Option(names = "--idle-connections", paramLabel = "N", defaultValue = "100",
+            description = "Connected, silent clients while idle CPU is read (default: ${DEFAULT-VALUE}).")
+    int idleConnections;
 
-        /** CPU nanoseconds the server's threads used so far. */
-        long cpuNanos();
-
-        @Override
-        void close();
-    }
+    /** Settling time before idle CPU is read: the last echo's work is over by then. */
+    private static final Duration IDLE_SETTLE = Duration.ofMillis(500);
 
     /** One measured run of one server. */
-    private record Run(EchoLoad.Window window, long serverCpuNanos) {
+    record Run(Load.Window window, long serverCpuNanos) {
+        double cpuPerEcho() {
+            return serverCpuNanos / 1000.0 / Math.max(1, window.count());
+        }
     }
+
+    /** The result of every run: [generator][level][server][round]; server 0 is part 2, 1 is Netty. */
+    private Run[][][][] runs;
 
     @Override
     public Integer call() throws Exception {
+        validate();
+        PrintWriter out = spec.commandLine().getOut();
+        List<Load.Kind> kinds = generators.kinds;
+        byte[] message = Load.line(size);
+        // Twice the warm-up per run, once per server and generator, before anything counts.
+        double warmAll = warmup * 2;
+        int steps = (warmAll > 0 ? kinds.size() * 2 : 0) + kinds.size() * levels.length * rounds * 2 + (idleSeconds > 0 ? 2 : 0);
+        Progress progress = new Progress(spec.commandLine().getErr(), steps, planned());
+        runs = new Run[kinds.size()][levels.length][2][rounds];
+        double[] idleCpu = new double[2];
+        String[] names = new String[2];
+        try (Target part2 = EchoTargets.part2(); Target netty = EchoTargets.netty(nettyLoops)) {
+            Target[] targets = {part2, netty};
+            names[0] = part2.name();
+            names[1] = netty.name();
+            // Both servers and both generators get JIT-compiled before anything counts.
+            for (Load.Kind kind : warmAll > 0 ? kinds : List.<Load.Kind>of()) {
+                for (Target t : targets) {
+                    progress.step("warming up " + t.name() + " with the " + kind.label() + " generator (100 connections, "
+                            + Stats.trim(warmAll) + " s)");
+                    run(t, kind, 100, message, 0, warmAll);
+                }
+            }
+            for (int l = 0; l < levels.length; l++) {
+                for (int r = 0; r < rounds; r++) {
+                    for (int g = 0; g < kinds.size(); g++) {
+                        // Alternate the order so neither server always runs first (on a colder machine).
+                        for (int k = 0; k < 2; k++) {
+                            int t = (k + r + g) % 2;
+                            progress.step(String.format(Locale.ROOT, "%s, %s generator, %d connection(s), round %d of %d",
+                                    targets[t].name(), kinds.get(g).label(), levels[l], r + 1, rounds));
+                            runs[g][l][t][r] = run(targets[t], kinds.get(g), levels[l], message, warmup, seconds);
+                        }
+                    }
+                }
+            }
+            if (idleSeconds > 0) {
+                for (int t = 0; t < 2; t++) {
+                    progress.step(String.format(Locale.ROOT, "CPU of %s with %d idle connections (%s s)", targets[t].name(),
+                            idleConnections, Stats.trim(idleSeconds)));
+                    idleCpu[t] = idleCpuMillisPerSecond(targets[t], message);
+                }
+            }
+        }
+        progress.note("echo bench done in " + Progress.clock(progress.elapsed()));
+        print(out, kinds, names, idleCpu);
+        return 0;
+    }
+
+    private void validate() {
         if (!(seconds > 0) || seconds > 600 || !(warmup >= 0) || warmup > 600) {
-            throw new ParameterException(spec.commandLine(), "--seconds must be 0..600 (exclusive of 0), --warmup 0..600");
+            throw new ParameterException(spec.commandLine(), "--seconds must be above 0 and at most 600, --warmup 0..600");
         }
         if (size < 2 || size > 65536) {
             throw new ParameterException(spec.commandLine(), "--size must be 2..65536 bytes");
@@ -106,160 +175,142 @@ public final class EchoBench implements Callable<Integer> {
         if (loadThreads < 1 || loadThreads > 64) {
             throw new ParameterException(spec.commandLine(), "--load-threads must be 1..64");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        byte[] message = new byte[size];
-        Arrays.fill(message, (byte) 'x');
-        message[size - 1] = '\n';
-        List<String> rows = new ArrayList<>();
-        try (Target part2 = part2(); Target netty = netty(nettyLoops)) {
-            Target[] targets = {part2, netty};
-            // Both servers and the load generator get JIT-compiled before anything counts.
-            out.println("warming up both servers (100 connections, " + trim(Math.max(2, warmup * 2)) + " s each)...");
-            out.flush();
-            for (Target t : targets) {
-                run(t, 100, message, 0, Math.max(2, warmup * 2));
-            }
-            for (int c : levels) {
-                Run[][] runs = new Run[2][rounds];
+        if (!(idleSeconds >= 0) || idleSeconds > 600 || idleConnections < 1 || idleConnections > 10_000) {
+            throw new ParameterException(spec.commandLine(), "--idle-seconds must be 0..600, --idle-connections 1..10000");
+        }
+    }
+
+    /** Connecting and closing one load connection, for the estimate only (1,000 take about a second). */
+    private static final double CONNECTION_SECONDS = 0.001;
+
+    @Override
+    public Duration planned() {
+        int g = generators.kinds.size();
+        double connections = Arrays.stream(levels).asDoubleStream().sum() * rounds * g * 2 + 100.0 * g * 2;
+        double s = g * 2 * warmup * 2 + g * levels.length * rounds * 2 * (warmup + seconds) + connections * CONNECTION_SECONDS
+                + (idleSeconds > 0 ? 2 * (idleSeconds + IDLE_SETTLE.toMillis() / 1000.0 + idleConnections * CONNECTION_SECONDS) : 0);
+        return Progress.seconds(s);
+    }
+
+    private void print(PrintWriter out, List<Load.Kind> kinds, String[] names, double[] idleCpu) {
+        out.println();
+        out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one message in flight per connection); generators: "
+                        + "selector = %d platform thread(s) with a selector each, blocking = a virtual thread per connection on a "
+                        + "blocking java.net.Socket.%n%d round(s) of %s s per server, generator and level, each after %s s of warm-up, "
+                        + "in alternating order; rates and CPU per echo are medians over the rounds, latency over all rounds' "
+                        + "round trips.%n%n",
+                size, loadThreads, rounds, Stats.trim(seconds), Stats.trim(warmup));
+        out.println("| generator | connections | server | round trips/s | p50 latency | p99 latency | server CPU per echo "
+                + "(median, range) | load CPU per echo | vs Netty (median, range over rounds) |");
+        out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        boolean fasterEverywhere = true;
+        boolean cheaperEverywhere = true;
+        List<String> verdicts = new ArrayList<>();
+        for (int g = 0; g < kinds.size(); g++) {
+            for (int l = 0; l < levels.length; l++) {
+                Run[][] level = runs[g][l];
+                double[] ratios = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
-                    // Alternate the order so neither server always runs first (on a colder machine).
-                    for (int k = 0; k < 2; k++) {
-                        int t = (k + r) % 2;
-                        out.printf(Locale.ROOT, "running %s with %d connection(s), round %d of %d...%n", targets[t].name(), c, r + 1, rounds);
-                        out.flush();
-                        runs[t][r] = run(targets[t], c, message, warmup, seconds);
-                    }
+                    ratios[r] = level[0][r].window().perSecond() / level[1][r].window().perSecond();
                 }
-                rows.addAll(summarise(c, targets, runs));
+                double[] cpu0 = cpuPerEcho(level[0]);
+                double[] cpu1 = cpuPerEcho(level[1]);
+                for (int t = 0; t < 2; t++) {
+                    out.println(row(kinds.get(g), levels[l], names[t], level[t], t == 1 ? "1.00×" : Stats.range(ratios, "%.2f×")));
+                }
+                fasterEverywhere &= Stats.median(ratios) >= 1.0;
+                cheaperEverywhere &= Stats.median(cpu0) <= Stats.median(cpu1);
+                verdicts.add(String.format(Locale.ROOT, "%s, %d: %.2f× the round trips, %.1f vs %.1f µs CPU per echo",
+                        kinds.get(g).label(), levels[l], Stats.median(ratios), Stats.median(cpu0), Stats.median(cpu1)));
+            }
+        }
+        if (idleSeconds > 0) {
+            out.println();
+            out.printf(Locale.ROOT, "Server CPU while idle: %d connected clients, each after one echo, then silent; read over %s s "
+                    + "after %d ms of settling.%n%n", idleConnections, Stats.trim(idleSeconds), IDLE_SETTLE.toMillis());
+            out.println("| server | CPU while idle (ms per second) | share of one core |");
+            out.println("|---|---:|---:|");
+            for (int t = 0; t < 2; t++) {
+                out.printf(Locale.ROOT, "| %s | %.2f | %.2f %% |%n", names[t], idleCpu[t], idleCpu[t] / 10);
             }
         }
         out.println();
-        out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one message in flight per connection), %d load thread(s),%n"
-                        + "%d round(s) of %s s per server and level, each after %s s of warm-up; throughput is the median of the rounds%n%n",
-                size, loadThreads, rounds, trim(seconds), trim(warmup));
-        out.println("| connections | server | round trips/s | p50 latency | p99 latency | server CPU per echo | load CPU per echo | vs Netty (median, range over rounds) |");
-        out.println("|---:|---|---:|---:|---:|---:|---:|---:|");
-        rows.forEach(out::println);
+        out.println("Part 2 against Netty (" + String.join("; ", verdicts) + ").");
+        out.println("Goal, at least Netty's round trips/s at every level under every generator: " + (fasterEverywhere ? "met" : "NOT met") + ".");
+        out.println("Goal, at most Netty's server CPU per echo at every level under every generator: "
+                + (cheaperEverywhere ? "met" : "NOT met") + ".");
         out.flush();
-        return 0;
     }
 
-    /** Table rows for one level: each server's median rate and latency, and part 2's rate as a ratio to Netty's. */
-    private static List<String> summarise(int connections, Target[] targets, Run[][] runs) {
-        int rounds = runs[0].length;
-        double[] ratios = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            ratios[r] = runs[0][r].window().perSecond() / runs[1][r].window().perSecond();
+    private String row(Load.Kind kind, int connections, String name, Run[] rs, String vs) {
+        Histogram all = new Histogram(3);
+        double[] rates = new double[rs.length];
+        long echoes = 0;
+        long loadCpu = 0;
+        for (int r = 0; r < rs.length; r++) {
+            all.add(rs[r].window().latency());
+            rates[r] = rs[r].window().perSecond();
+            echoes += rs[r].window().count();
+            loadCpu += rs[r].window().loadCpuNanos();
         }
-        List<String> rows = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
-            Histogram all = new Histogram(3);
-            double[] rates = new double[rounds];
-            long echoes = 0;
-            long cpu = 0;
-            long loadCpu = 0;
-            for (int r = 0; r < rounds; r++) {
-                Run run = runs[t][r];
-                all.add(run.window().latency());
-                rates[r] = run.window().perSecond();
-                echoes += run.window().count();
-                cpu += run.serverCpuNanos();
-                loadCpu += run.window().loadCpuNanos();
-            }
-            String vs = t == 1 ? "1.00×" : String.format(Locale.ROOT, "%.2f× (%.2f–%.2f)", median(ratios),
-                    Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow());
-            rows.add(String.format(Locale.ROOT, "| %d | %s | %,.0f | %.0f µs | %.0f µs | %.1f µs | %.1f µs | %s |", connections,
-                    targets[t].name(), median(rates), all.getValueAtPercentile(50) / 1000.0, all.getValueAtPercentile(99) / 1000.0,
-                    cpu / 1000.0 / Math.max(1, echoes), loadCpu / 1000.0 / Math.max(1, echoes), vs));
-        }
-        return rows;
+        double[] cpu = cpuPerEcho(rs);
+        return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.0f µs | %.0f µs | %.1f µs (%.1f–%.1f) | %.1f µs | %s |",
+                kind.label(), connections, name, Stats.median(rates), all.getValueAtPercentile(50) / 1000.0,
+                all.getValueAtPercentile(99) / 1000.0, Stats.median(cpu), Stats.min(cpu), Stats.max(cpu), loadCpu / 1000.0 / Math.max(1, echoes), vs);
     }
 
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    private static double[] cpuPerEcho(Run[] rs) {
+        return Arrays.stream(rs).mapToDouble(Run::cpuPerEcho).toArray();
     }
 
-    private static String trim(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
-    }
-
-    private Run run(Target target, int connections, byte[] message, double warmupSeconds, double measureSeconds) throws Exception {
-        try (EchoLoad load = new EchoLoad(target.address(), connections, loadThreads, message)) {
-            Duration w = Duration.ofMillis(Math.round(warmupSeconds * 1000));
+    private Run run(Target target, Load.Kind kind, int connections, byte[] message, double warmupSeconds, double measureSeconds)
+            throws Exception {
+        try (Load load = kind.open(target.address(), connections, loadThreads, message)) {
             // The server's CPU is read over the same window as the load's count.
             long[] cpu = new long[1];
-            EchoLoad.Window window = load.measure(w, Duration.ofMillis(Math.round(measureSeconds * 1000)),
+            Load.Window window = load.measure(Progress.seconds(warmupSeconds), Progress.seconds(measureSeconds),
                     () -> cpu[0] -= target.cpuNanos(), () -> cpu[0] += target.cpuNanos());
+            if (cpu[0] == 0 && window.count() > 0) {
+                // Thread names are how the CPU is found; a renamed thread would read as free.
+                throw new IllegalStateException("no CPU time found for the threads " + target.threads() + " of " + target.name()
+                        + ", which served " + window.count() + " echoes: were they renamed?");
+            }
             return new Run(window, cpu[0]);
         }
     }
 
-    private static Target part2() throws IOException {
-        EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO).start();
-        String threads = "echo-loop-" + server.port() + "-";
-        return new Target() {
-            public String name() {
-                return "part 2 EchoServer";
+    /** CPU milliseconds per second the server's threads use while {@code idleConnections} clients are connected and silent. */
+    private double idleCpuMillisPerSecond(Target target, byte[] message) throws IOException, InterruptedException {
+        List<Socket> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < idleConnections; i++) {
+                Socket s = new Socket();
+                clients.add(s);
+                s.setSoTimeout(10_000);
+                s.connect(target.address(), 5000);
+                s.setTcpNoDelay(true);
+                // One echo each: the server has met every connection before it idles.
+                s.getOutputStream().write(message);
+                InputStream in = s.getInputStream();
+                if (!Arrays.equals(in.readNBytes(message.length), message)) {
+                    throw new IOException("the echo of " + target.name() + " differs from the message");
+                }
             }
-
-            public long cpuNanos() {
-                return ThreadCpu.ofNamed(threads);
+            Thread.sleep(IDLE_SETTLE);
+            long cpu0 = target.cpuNanos();
+            long t0 = System.nanoTime();
+            Thread.sleep(Progress.seconds(idleSeconds));
+            long cpu = target.cpuNanos() - cpu0;
+            long elapsed = System.nanoTime() - t0;
+            return cpu / 1e6 / (elapsed / 1e9);
+        } finally {
+            for (Socket s : clients) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
             }
-
-            public InetSocketAddress address() {
-                return server.address();
-            }
-
-            public void close() {
-                server.close();
-            }
-        };
-    }
-
-    private static final String NETTY_WORKERS = "netty-echo-worker";
-
-    private static Target netty(int loops) throws InterruptedException {
-        // As Netty's example EchoServer bootstraps it, minus the LoggingHandler, plus a backlog
-        // large enough for a thousand connections arriving at once.
-        EventLoopGroup boss = new NioEventLoopGroup(1);
-        // Default size unless asked (0 = two loops per core); the thread names are ours, to read
-        // their CPU time.
-        EventLoopGroup workers = new NioEventLoopGroup(loops, new DefaultThreadFactory(NETTY_WORKERS, true));
-        EchoServerHandler handler = new EchoServerHandler();
-        Channel channel = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(handler);
-                    }
-                })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        InetSocketAddress address = (InetSocketAddress) channel.localAddress();
-        return new Target() {
-            public String name() {
-                return "Netty example EchoServerHandler (NIO" + (loops == 0 ? "" : ", " + loops + " loops") + ")";
-            }
-
-            public InetSocketAddress address() {
-                return address;
-            }
-
-            public long cpuNanos() {
-                return ThreadCpu.ofNamed(NETTY_WORKERS);
-            }
-
-            public void close() {
-                channel.close().syncUninterruptibly();
-                boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-                workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-            }
-        };
+        }
     }
 }

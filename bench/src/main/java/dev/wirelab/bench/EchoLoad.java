@@ -1,8 +1,5 @@
 package dev.wirelab.bench;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -16,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Closed-loop echo load: each connection sends one message, waits for all of its echo, records
@@ -24,21 +20,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * all connections without blocking — far less CPU per message than a thread per connection, so
  * that on a small machine more of the CPU is left to the server being measured.
  */
-final class EchoLoad implements AutoCloseable {
-
-    /** One measured window. */
-    record Window(long count, long elapsedNanos, Histogram latency, long loadCpuNanos) {
-        double perSecond() {
-            return count / (elapsedNanos / 1e9);
-        }
-    }
+final class EchoLoad extends Load {
 
     private final byte[] message;
     private final List<Driver> drivers = new ArrayList<>();
-    private final Recorder recorder = new Recorder(3);
-    private final AtomicBoolean measuring = new AtomicBoolean();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private volatile IOException failure;
     private final CountDownLatch started;
 
     /** Connects {@code connections} sockets to {@code target}, spread over {@code threads} threads, and starts sending. */
@@ -76,71 +61,30 @@ final class EchoLoad implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while starting the load", e);
         }
-        if (failure != null) {
+        try {
+            check();
+        } catch (IOException e) {
             close();
-            throw failure;
+            throw e;
         }
     }
 
-    /**
-     * Lets the load run unmeasured for {@code warmup}, then measures for {@code measure};
-     * {@code atStart} and {@code atEnd} run at the window's edges (to read a server's counters
-     * over the same window). Fails if a connection completed no echo in the window: a stalled
-     * client would otherwise only show as a lower rate.
-     */
-    Window measure(Duration warmup, Duration measure, Runnable atStart, Runnable atEnd) throws IOException, InterruptedException {
-        Thread.sleep(warmup);
-        check();
-        long cpu0 = cpuNanos();
-        int[] before = echoCounts();
-        recorder.reset();
-        // The edges' own work stays outside them, so the caller's window is the measured one.
-        atStart.run();
-        measuring.set(true);
-        long start = System.nanoTime();
-        Thread.sleep(measure);
-        measuring.set(false);
-        long elapsed = System.nanoTime() - start;
-        atEnd.run();
-        long cpu = cpuNanos() - cpu0;
-        int[] after = echoCounts();
-        // The count is the histogram's: a round trip recorded just as the window closed is in
-        // both or in neither.
-        Histogram h = recorder.getIntervalHistogram();
-        check();
-        int stalled = 0;
-        for (int i = 0; i < before.length; i++) {
-            stalled += after[i] == before[i] ? 1 : 0;
-        }
-        if (stalled > 0) {
-            throw new IOException(stalled + " of " + before.length + " connection(s) completed no echo in the "
-                    + measure.toMillis() + " ms window");
-        }
-        return new Window(h.getTotalCount(), elapsed, h, cpu);
+    @Override
+    long[] waitingSince() {
+        return conns().mapToLong(c -> c.sentAt).toArray();
     }
 
-    private int[] echoCounts() {
-        int n = 0;
-        for (Driver d : drivers) {
-            n += d.conns.size();
-        }
-        int[] counts = new int[n];
-        int i = 0;
-        for (Driver d : drivers) {
-            for (Driver.Conn c : d.conns) {
-                counts[i++] = c.echoes;
-            }
-        }
-        return counts;
+    private java.util.stream.Stream<Driver.Conn> conns() {
+        return drivers.stream().flatMap(d -> d.conns.stream());
     }
 
-    private void check() throws IOException {
-        if (failure != null) {
-            throw failure;
-        }
+    @Override
+    int[] echoCounts() {
+        return conns().mapToInt(c -> c.echoes).toArray();
     }
 
-    private long cpuNanos() {
+    @Override
+    long cpuNanos() {
         long sum = 0;
         for (Driver d : drivers) {
             sum += ThreadCpu.of(d.thread);
@@ -183,7 +127,8 @@ final class EchoLoad implements AutoCloseable {
 
         /** Per connection: when its message went out, how much of it went and how much came back. */
         private static final class Conn {
-            long sentAt;
+            /** When the message now in flight went out; read by measure() too. */
+            volatile long sentAt;
             int sent;
             int received;
             /** Completed round trips; written by the driver only, read by measure(). */
@@ -208,12 +153,6 @@ final class EchoLoad implements AutoCloseable {
                 fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
             } finally {
                 started.countDown();
-            }
-        }
-
-        private void fail(IOException e) {
-            if (!stop.get()) {
-                failure = e;
             }
         }
 
@@ -247,9 +186,7 @@ final class EchoLoad implements AutoCloseable {
             }
             c.received += n;
             if (c.received == message.length) {
-                if (measuring.get()) {
-                    recorder.recordValue(System.nanoTime() - c.sentAt);
-                }
+                completed(c.sentAt);
                 c.echoes++; // only this thread writes it
                 send(key, c);
             }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reliability", mixinStandardHelpOptions = true,
         description = "Part 3: retransmission cost vs 1/(1-p), window vs stop-and-wait goodput, 10,000 messages through all faults.")
-public final class ReliabilityBench implements Callable<Integer> {
+public final class ReliabilityBench implements Callable<Integer>, Planned {
 
     @Spec
     CommandSpec spec;
@@ -50,9 +50,21 @@ public final class ReliabilityBench implements Callable<Integer> {
     private static final java.util.function.UnaryOperator<dev.wirelab.part3.ResilientClient.Config> PERSISTENT =
             c -> c.withMaxAttempts(40);
 
+    /** Seconds the default runs took without their delays on the lab's 2-core machine, for the estimate only. */
+    private static final double ASSUMED_SECONDS_PER_12K = 36;
+
+    private Progress progress;
+
+    @Override
+    public Duration planned() {
+        // The delay runs wait out 100 stop-and-wait round trips and 1,000 / 16 windows of them.
+        return Progress.seconds(ASSUMED_SECONDS_PER_12K * (count + dropCount) / 12_000.0 + delayMs / 1000.0 * (100 + 1000 / 16.0));
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        progress = new Progress(spec.commandLine().getErr(), 8, planned());
         boolean ok = true;
 
         out.println("### Transmissions per delivered message against the minimum 1/(1-p)");
@@ -69,7 +81,9 @@ public final class ReliabilityBench implements Callable<Integer> {
         out.println("| window | messages | elapsed | goodput (msg/s) | RTT p50 | speed-up | goal ≥ 10× |");
         out.println("|-------:|---------:|--------:|----------------:|--------:|---------:|:----------:|");
         FaultConfig delayed = FaultConfig.none().withDelay(Duration.ofMillis(delayMs));
+        progress.step("window 1, 100 messages, " + delayMs + " ms server delay");
         Summary sw = Experiment.run(delayed, seed, ClientCommand.generate(100, SIZE), 1, PERSISTENT, ClientListener.NONE).summary();
+        progress.step("window 16, 1000 messages, " + delayMs + " ms server delay");
         Summary w16 = Experiment.run(delayed, seed, ClientCommand.generate(1000, SIZE), 16, PERSISTENT, ClientListener.NONE).summary();
         double speedup = w16.goodputMessagesPerSecond() / sw.goodputMessagesPerSecond();
         out.printf(Locale.ROOT, "| 1 | %d | %s | %.1f | %s | 1.0× | |%n", sw.messages(), Summary.millis(sw.elapsedNanos()),
@@ -84,6 +98,7 @@ public final class ReliabilityBench implements Callable<Integer> {
         out.println("|-------:|----------:|:-------------------:|------------------------:|------------------------------:|-------------------:|-----------:|------------------:|--------:|");
         FaultConfig all = FaultConfig.none().withLoss(0.3).withCorrupt(0.1).withReset(0.02).withDuplicate(0.1);
         for (int w : new int[] {1, 16}) {
+            progress.step(String.format(Locale.ROOT, "window %d, %,d messages through all faults", w, count));
             Experiment.Result r = Experiment.run(all, seed, ClientCommand.generate(count, SIZE), w, PERSISTENT, ClientListener.NONE);
             Summary s = r.summary();
             out.printf(Locale.ROOT, "| %d | %d/%d | %s | %d | %d / %d | %d | %d | %.3f | %s |%n", w, s.delivered(), s.messages(),
@@ -94,12 +109,15 @@ public final class ReliabilityBench implements Callable<Integer> {
         }
         out.println();
         out.println(ok ? "All goals met." : "Some goal was NOT met (see the tables).");
+        progress.note("reliability bench done in " + Progress.clock(progress.elapsed()));
         out.flush();
         return ok ? 0 : 1;
     }
 
     private boolean costRow(PrintWriter out, double p, LossMode mode, int window, int n) {
         FaultConfig f = FaultConfig.none().withLoss(p).withLossMode(mode);
+        progress.step(String.format(Locale.ROOT, "loss %.1f, lost messages answered by %s, window %d, %,d messages", p,
+                mode == LossMode.REPLACE ? "ERROR" : "nothing", window, n));
         Experiment.Result r = Experiment.run(f, seed, ClientCommand.generate(n, SIZE), window, PERSISTENT, ClientListener.NONE);
         Summary s = r.summary();
         double min = 1 / (1 - p);

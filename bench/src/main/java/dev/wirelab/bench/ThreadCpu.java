@@ -1,7 +1,9 @@
 package dev.wirelab.bench;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.function.Predicate;
 
 /** CPU time (user + system) that threads used, as the JVM reads it from the OS. */
 final class ThreadCpu {
@@ -18,11 +20,16 @@ final class ThreadCpu {
 
     /** CPU nanoseconds used so far by the live threads whose name starts with {@code prefix}. */
     static long ofNamed(String prefix) {
+        return ofNamed(name -> name.startsWith(prefix));
+    }
+
+    /** CPU nanoseconds used so far by the live threads whose name {@code matches}. */
+    static long ofNamed(Predicate<String> matches) {
         long sum = 0;
         // Thread infos without stack traces: cheap enough not to disturb the threads measured.
         for (long id : THREADS.getAllThreadIds()) {
-            java.lang.management.ThreadInfo info = THREADS.getThreadInfo(id);
-            if (info != null && info.getThreadName().startsWith(prefix)) {
+            ThreadInfo info = THREADS.getThreadInfo(id);
+            if (info != null && matches.test(info.getThreadName())) {
                 sum += Math.max(0, THREADS.getThreadCpuTime(id));
             }
         }

@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tls", mixinStandardHelpOptions = true,
         description = {"Part 1: TLS 1.3 vs plain TCP on loopback: one-way throughput (MB/s) and connection set-up time",
                 "(p50/p99), using part 1's self-signed certificate and TLS contexts."})
-public final class TlsBench implements Callable<Integer> {
+public final class TlsBench implements Callable<Integer>, Planned {
 
     @Spec
     CommandSpec spec;
@@ -49,6 +50,15 @@ public final class TlsBench implements Callable<Integer> {
 
     private static final int CHUNK = 64 * 1024;
 
+    /** For the estimate only: TLS throughput and set-up time on the lab's 2-core machine. */
+    private static final double ASSUMED_TLS_MB_PER_S = 500;
+    private static final double ASSUMED_TLS_SETUP_MS = 6;
+
+    @Override
+    public Duration planned() {
+        return Progress.seconds(runs * 1.5 * megabytes * 1.048576 / ASSUMED_TLS_MB_PER_S + (handshakes + 20) * ASSUMED_TLS_SETUP_MS / 1000 + 2);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (megabytes < 1 || megabytes > 65_536 || runs < 1 || runs > 50 || handshakes < 10 || handshakes > 100_000) {
@@ -60,23 +70,32 @@ public final class TlsBench implements Callable<Integer> {
         SSLContext serverCtx = TlsContexts.server(id);
         SSLContext clientCtx = TlsContexts.clientTrusting(id.certificate());
         long bytes = (long) megabytes * 1024 * 1024;
+        Progress progress = new Progress(spec.commandLine().getErr(), runs * 2 + 2, planned());
         double[] plainMbs = new double[runs];
         double[] tlsMbs = new double[runs];
         String suite = "";
         for (int i = 0; i < runs; i++) {
             // Alternate the order so neither transport always runs on a warmer JIT.
+            String round = String.format(Locale.ROOT, "%d MiB one way, run %d of %d", megabytes, i + 1, runs);
             if (i % 2 == 0) {
+                progress.step("plain TCP, " + round);
                 plainMbs[i] = throughput(null, null, bytes, null);
                 String[] s = new String[1];
+                progress.step("TLS 1.3, " + round);
                 tlsMbs[i] = throughput(serverCtx, clientCtx, bytes, s);
                 suite = s[0];
             } else {
+                progress.step("TLS 1.3, " + round);
                 tlsMbs[i] = throughput(serverCtx, clientCtx, bytes, null);
+                progress.step("plain TCP, " + round);
                 plainMbs[i] = throughput(null, null, bytes, null);
             }
         }
+        progress.step(handshakes + " plain TCP connections");
         long[] plainSetup = setups(null, null);
+        progress.step(handshakes + " TLS 1.3 connections (full handshake each)");
         long[] tlsSetup = setups(serverCtx, clientCtx);
+        progress.note("tls bench done in " + Progress.clock(progress.elapsed()));
         out.printf(Locale.ROOT, "Loopback, %d MiB per run, median of %d runs; %d connections for set-up time; cipher suite %s%n%n",
                 megabytes, runs, handshakes, suite);
         out.println("| Transport | Throughput (MB/s) | Set-up p50 (ms) | Set-up p99 (ms) |");

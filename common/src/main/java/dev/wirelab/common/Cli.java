@@ -66,6 +66,8 @@ public final class Cli {
             return USAGE;
         });
         cl.getCommandSpec().parser().abbreviatedOptionsAllowed(false);
+        // Options show their values in lower case (--generator both); an enum option takes them so.
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         HelpLayout.install(cl);
         return cl;
     }
@@ -79,7 +81,7 @@ public final class Cli {
      * Runs {@code cl}. picocli hands exceptions to the handlers above but lets errors through; the
      * one a user can cause (a run too large for the heap) still ends in one line and exit 1.
      */
-    static int execute(CommandLine cl, String... args) {
+    public static int execute(CommandLine cl, String... args) {
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {

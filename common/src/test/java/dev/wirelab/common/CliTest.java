@@ -37,6 +37,11 @@ class CliTest {
         @Option(names = "--loss-mode", paramLabel = "MODE", description = "What a lost reply becomes.")
         String lossMode;
 
+        enum Shape { ROUND, SQUARE }
+
+        @Option(names = "--shape", paramLabel = "SHAPE")
+        Shape shape;
+
         @Option(names = "--cert-dir", paramLabel = "DIR",
                 description = "Where the certificate and key live, made on first start if missing (default: ~/.wirelab/tls).")
         String certDir;
@@ -109,6 +114,13 @@ class CliTest {
         String text = err.toString().strip();
         assertEquals("error: boom (disk on fire)", text);
         assertFalse(text.contains("\tat "));
+    }
+
+    @Test
+    void anEnumOptionTakesItsValueInLowerCaseAsTheHelpShowsIt() {
+        Sample sample = new Sample();
+        assertEquals(Cli.OK, run(sample, "--shape", "square"));
+        assertEquals(Sample.Shape.SQUARE, sample.shape);
     }
 
     @Test

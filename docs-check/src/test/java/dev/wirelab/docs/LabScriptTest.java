@@ -200,6 +200,8 @@ class LabScriptTest {
     void aPassingRunEndsWithTheSummaryAndTheSkipReasonsAndExitsZero() throws Exception {
         mvnw("""
                 cd "$(dirname "$0")"
+                echo '[INFO] Building wirelab part 2: fault tolerance 1.0.0-SNAPSHOT'
+                echo '[INFO] Building jar: /p/part2-fault-tolerance/target/part2-fault-tolerance-1.0.0-SNAPSHOT.jar'
                 mkdir -p part2-fault-tolerance/target/surefire-reports
                 cp ../reports/* part2-fault-tolerance/target/surefire-reports/
                 echo '[WARNING] Tests run: 4, Failures: 0, Errors: 0, Skipped: 1'
@@ -210,6 +212,9 @@ class LabScriptTest {
         Run run = lab("test");
 
         assertEquals(0, run.exit(), run.out() + run.err());
+        // One module alone (./lab test -- -pl ...): Maven numbers nothing, the progress still names it.
+        assertTrue(run.out().contains("\n[1/1] wirelab part 2: fault tolerance\n      3 passed, 0 failed, 1 skipped\n"), run.out());
+        assertFalse(run.out().contains("Building jar"), run.out());
         assertTrue(run.out().endsWith("3 passed, 0 failed, 1 skipped\n  1 skipped in BTest: docs check needs root and unshare\n"), run.out());
     }
 
@@ -334,6 +339,65 @@ class LabScriptTest {
         assertEquals("nobody", Files.getOwner(project.resolve("part2-fault-tolerance/target/part2-fault-tolerance.jar")).getName());
         // The part itself runs as root (for capture) with the user's home, for their ~/.wirelab/tls.
         assertTrue(run.out().startsWith("java ran as uid 0 with: -Duser.home=" + home + " -jar "), run.out());
+    }
+
+    /** A mvnw that builds every jar, slowly enough for a second ./lab to arrive meanwhile. */
+    private void slowBuildingMvnw() throws IOException {
+        mvnw("""
+                cd "$(dirname "$0")"
+                sleep 2
+                for m in part1-inspection part2-fault-tolerance part3-resilient-client bench; do
+                  mkdir -p $m/target && : > $m/target/$m.jar
+                done
+                """);
+    }
+
+    @Test
+    void aSecondLabWaitsForTheBuildAlreadyRunningInsteadOfBuildingIntoItsFolders() throws Exception {
+        slowBuildingMvnw();
+        Files.createDirectories(project.resolve("part2-fault-tolerance/src"));
+        Files.writeString(project.resolve("part2-fault-tolerance/src/Echo.java"), "");
+        ProcessBuilder first = new ProcessBuilder("sh", project.resolve("lab").toString(), "build").directory(project.toFile())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("first.txt").toFile());
+        first.environment().remove("SUDO_USER");
+        first.environment().put("JAVA_HOME", jdk.toString());
+        Process building = first.start();
+        try {
+            Path pid = project.resolve("target/lab-build.lock/pid");
+            for (int i = 0; i < 100 && !Files.exists(pid); i++) {
+                Thread.sleep(50); // polling a file another process makes: bounded, 5 s at most
+            }
+            assertTrue(Files.exists(pid), "the first ./lab took no build lock");
+
+            Run second = lab("part2", "--help");
+
+            assertEquals(0, second.exit(), second.out() + second.err());
+            assertTrue(second.err().contains("lab: another ./lab (pid " + building.pid() + ") is building or testing wirelab; waiting"),
+                    second.err());
+            assertTrue(second.out().startsWith("java ran as uid "), second.out());
+            assertTrue(building.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, building.exitValue(), Files.readString(tmp.resolve("first.txt")));
+            assertEquals(1, mvnwCalls().lines().count(), "one build, not two:\n" + mvnwCalls());
+            assertFalse(Files.exists(project.resolve("target/lab-build.lock")), "the lock is left behind");
+        } finally {
+            building.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aLockLeftByAKilledLabIsTakenOver() throws Exception {
+        slowBuildingMvnw();
+        Path lock = Files.createDirectories(project.resolve("target/lab-build.lock"));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(lock.resolve("pid"), gone.pid() + "\n");
+
+        Run run = lab("build");
+
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertFalse(run.err().contains("waiting"), run.err());
+        assertEquals(1, mvnwCalls().lines().count(), mvnwCalls());
+        assertFalse(Files.exists(lock));
     }
 
     private static void chown(String user, Path... paths) throws IOException, InterruptedException {

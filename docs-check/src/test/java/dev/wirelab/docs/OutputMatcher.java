@@ -19,6 +19,11 @@ final class OutputMatcher {
     private static final Pattern HEXISH = Pattern.compile("\\b(?=[0-9a-fA-F:]*[0-9])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){3,}\\b"
             + "|\\b(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,}\\b");
     private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
+    /**
+     * A size printed in the unit that fits it ({@code 812 B/s} on a slow run, {@code 1.2 KiB/s}
+     * on a fast one): the unit is part of the number, so it is as free as the number.
+     */
+    private static final Pattern SIZE_UNIT = Pattern.compile("# (?:B|KiB|MiB|GiB)\\b");
     /** Part 3's random session tag ({@code alice#5f0c9a1e}), which may hold no digit at all. */
     private static final Pattern SESSION_TAG = Pattern.compile("#[0-9a-f]{8}\\b");
 
@@ -36,6 +41,7 @@ final class OutputMatcher {
         l = SESSION_TAG.matcher(l).replaceAll("#");
         l = HEXISH.matcher(l).replaceAll("#");
         l = NUMBER.matcher(l).replaceAll("#");
+        l = SIZE_UNIT.matcher(l).replaceAll("# <size>");
         return l.replaceAll("\\s+", " ").strip();
     }
 

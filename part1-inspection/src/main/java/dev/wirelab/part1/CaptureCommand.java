@@ -1,29 +1,28 @@
 package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
-import dev.wirelab.common.HexDump;
-import dev.wirelab.common.UserError;
-import dev.wirelab.part1.capture.CapturedFrame;
-import dev.wirelab.part1.capture.LinkType;
+import dev.wirelab.part1.capture.CaptureListing;
 import dev.wirelab.part1.capture.LiveCapture;
-import dev.wirelab.part1.capture.PacketDecoder;
-import dev.wirelab.part1.capture.PacketList;
 import dev.wirelab.part1.capture.PcapFile;
-import java.io.PrintWriter;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "capture", mixinStandardHelpOptions = true,
-        description = {"Captures packets (default: on the loopback interface) and lists them as Wireshark does,",
-                "or lists the packets of a .pcap file with --read. Live capture needs root or CAP_NET_RAW+CAP_NET_ADMIN."})
+        description = {"Captures packets (default: on the loopback interface) and lists them as Wireshark does.",
+                "With --read it lists the packets of a .pcap file instead.",
+                "Live capture needs root or CAP_NET_RAW+CAP_NET_ADMIN."})
 public final class CaptureCommand implements Callable<Integer> {
+
+    /** How long a live capture waits for its first packet before it says what to check. */
+    static final Duration QUIET_HINT = Duration.ofSeconds(5);
+    private static final int BUFFER_BYTES = 32 * 1024 * 1024;
 
     @Spec
     CommandSpec spec;
@@ -34,8 +33,6 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT",
             description = "Only packets to or from this port (0 = all; default: 8080 when capturing, all with --read).")
     Integer portOption;
-
-    private int port;
 
     @Option(names = "--count", paramLabel = "N", description = "Stop after this many packets.")
     Integer count;
@@ -56,177 +53,36 @@ public final class CaptureCommand implements Callable<Integer> {
     boolean hex;
 
     @Override
-    public Integer call() {
-        port = portOption != null ? portOption : read != null ? 0 : 8080;
+    public Integer call() throws IOException {
+        int port = portOption != null ? portOption : read != null ? 0 : 8080;
         if (port < 0 || port > 65535) {
-            throw new UserError("--port must be 0..65535, got " + port, Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
         }
         if (count != null && count < 1) {
-            throw new UserError("--count must be at least 1", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--count must be at least 1");
         }
         if (duration != null && !(duration > 0)) {
-            throw new UserError("--duration must be more than 0 seconds", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--duration must be more than 0 seconds");
         }
-        return read != null ? offline() : live();
-    }
-
-    private int offline() {
-        if (iface != null || duration != null) {
-            throw new UserError("--read lists a file; --interface and --duration are for live capture", Cli.USAGE);
+        if (read != null && (iface != null || duration != null)) {
+            throw new ParameterException(spec.commandLine(), "--read lists a file; --interface and --duration are for live capture");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        PcapFile.Capture cap = PcapFile.read(read);
-        LinkType link = cap.linkType();
-        if (link == null) {
-            throw new UserError(read + " has link type " + cap.linkTypeCode()
-                    + ", which this tool does not decode (supported: Ethernet, BSD loopback, Linux cooked SLL/SLL2, raw IP)");
+        Duration d = duration == null ? null : Duration.ofMillis(Math.round(duration * 1000));
+        CaptureListing listing = new CaptureListing(new CaptureListing.Options(count, d, write, quiet, hex, port, QUIET_HINT),
+                spec.commandLine().getOut(), spec.commandLine().getErr());
+        if (read != null) {
+            listing.listFile(PcapFile.read(read), read.toString());
+            return Cli.OK;
         }
-        PacketList list = new PacketList(link);
-        out.println(PacketList.header());
-        int shown = 0;
-        PcapFile.Writer writer = write != null ? new PcapFile.Writer(write, link.code()) : null;
-        try {
-            for (CapturedFrame f : cap.frames()) {
-                if (!matchesPort(link, f)) {
-                    continue;
-                }
-                print(out, list.add(f));
-                if (writer != null) {
-                    writer.write(f);
-                }
-                if (count != null && ++shown >= count) {
-                    break;
-                }
-            }
-        } finally {
-            if (writer != null) {
-                writer.close();
-            }
-        }
-        out.flush();
-        return Cli.OK;
-    }
-
-    private boolean matchesPort(LinkType link, CapturedFrame f) {
-        if (port == 0) {
-            return true;
-        }
-        PacketDecoder.Decoded d = PacketDecoder.decode(link, f.data());
-        if (d.tcp() != null) {
-            return d.tcp().srcPort() == port || d.tcp().dstPort() == port;
-        }
-        return d.udp() != null && (d.udp().srcPort() == port || d.udp().dstPort() == port);
-    }
-
-    private int live() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         String filter = port == 0 ? null : "port " + port;
-        try (LiveCapture cap = LiveCapture.open(iface, filter, 32 * 1024 * 1024)) {
-            LinkType link = cap.linkType();
-            if (link == null) {
-                throw new UserError(cap.interfaceName() + " has link type " + cap.linkTypeCode()
-                        + ", which this tool does not decode; capture on the loopback interface or another Ethernet one");
-            }
-            PacketList list = new PacketList(link, false);
-            PcapFile.Writer writer = write != null ? new PcapFile.Writer(write, link.code()) : null;
-            CountDownLatch done = new CountDownLatch(1);
-            AtomicInteger seen = new AtomicInteger();
-            // The handle is open and the filter set, so the kernel already queues every matching
-            // packet for us: whoever waits for this first line may send traffic right after it.
-            err.println("Capturing on " + cap.interfaceName() + " (" + link.description() + ")"
-                    + (filter != null ? ", filter \"" + filter + "\"" : "") + "; stop with Ctrl-C"
-                    + (count != null ? " or after " + count + " packets" : "")
-                    + (duration != null ? " or after " + duration + " s" : ""));
-            err.flush();
-            if (!quiet) {
-                out.println(PacketList.header());
-                out.flush();
-            }
-            cap.start(f -> {
-                int n = seen.incrementAndGet();
-                if (count != null && n > count) {
-                    return;
-                }
-                if (!quiet) {
-                    synchronized (out) {
-                        print(out, list.add(f));
-                    }
-                }
-                if (writer != null) {
-                    writer.write(f);
-                }
-                if (count != null && n >= count) {
-                    done.countDown();
-                }
-            });
-            // Flushing per packet would cost a write() each; a tenth of a second is still "live".
-            Thread flusher = Thread.ofVirtual().start(() -> {
-                while (done.getCount() > 0) {
-                    try {
-                        done.await(100, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    synchronized (out) {
-                        out.flush();
-                    }
-                    if (writer != null) {
-                        writer.flush();
-                    }
-                }
-            });
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                done.countDown();
-                try {
-                    finished.await(3, TimeUnit.SECONDS);
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
+        try (LiveCapture cap = LiveCapture.open(iface, filter, BUFFER_BYTES)) {
+            CtrlC ctrlC = CtrlC.onSignal(listing::stop);
             try {
-                if (duration != null) {
-                    done.await((long) (duration * 1000), TimeUnit.MILLISECONDS);
-                } else {
-                    done.await();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            done.countDown();
-            LiveCapture.Stats stats = cap.stop();
-            try {
-                flusher.join(1_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (out) {
-                out.flush();
-            }
-            if (writer != null) {
-                writer.close();
-            }
-            int shown = count == null ? seen.get() : Math.min(seen.get(), count);
-            err.println(shown + " packets captured" + (stats.kernelDropped() >= 0 ? ", " + stats.kernelDropped()
-                    + " dropped by the kernel" : "") + (write != null ? "; written to " + write : ""));
-            err.flush();
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is already shutting down (Ctrl-C)
+                listing.listLive(cap, filter);
+            } finally {
+                ctrlC.close();
             }
         }
         return Cli.OK;
-    }
-
-    private void print(PrintWriter out, PacketList.Row row) {
-        out.println(PacketList.format(row));
-        if (hex) {
-            out.print(HexDump.format(row.frame().data()));
-            out.println();
-        }
     }
 }

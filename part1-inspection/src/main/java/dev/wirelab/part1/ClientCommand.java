@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "client", mixinStandardHelpOptions = true,
@@ -45,7 +46,7 @@ public final class ClientCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (port < 1 || port > 65535) {
-            throw new dev.wirelab.common.UserError("port must be 1..65535, got " + port, Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--port must be 1..65535, got " + port);
         }
         Socket s;
         if (tls) {

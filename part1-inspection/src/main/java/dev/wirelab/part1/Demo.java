@@ -3,11 +3,12 @@ package dev.wirelab.part1;
 import dev.wirelab.common.Bytes;
 import dev.wirelab.common.HexDump;
 import dev.wirelab.part1.capture.CaptureUnavailable;
+import dev.wirelab.part1.capture.CapturedFrame;
+import dev.wirelab.part1.capture.FrameSource;
 import dev.wirelab.part1.capture.LinkType;
 import dev.wirelab.part1.capture.LiveCapture;
 import dev.wirelab.part1.capture.PacketList;
 import dev.wirelab.part1.capture.PcapFile;
-import dev.wirelab.part1.capture.CapturedFrame;
 import dev.wirelab.part1.capture.TlsRecords;
 import dev.wirelab.part1.net.InspectServer;
 import dev.wirelab.part1.net.NetClient;
@@ -16,35 +17,53 @@ import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * Section 3.1 in one run: the same secret sent once over plain TCP and once over TLS 1.3, both
- * captured on loopback, and a verdict on where the secret can be read.
+ * captured on loopback, and a verdict on where the secret can be read. Where this machine does
+ * not let the demo capture (no root, no libpcap), both exchanges still run, and the verdict is
+ * drawn from two real captures bundled with wirelab instead, so the lesson is still on the screen.
  */
 public final class Demo {
 
     public static final String DEFAULT_SECRET = "username=alice password=correct-horse-battery-staple";
     static final String HOST = "127.0.0.1";
+    /** The bundled captures: made by this demo on Linux loopback (as root), with the default secret. */
+    static final String BUNDLED_PLAIN = "plain-loopback.pcap";
+    static final String BUNDLED_TLS = "tls13-loopback.pcap";
 
-    /** Where the secret was found in the plain capture (frame number from 1, offset in the frame). */
+    /** Opens a live capture with a BPF filter; a test swaps in one that fails as an unprivileged user's does. */
+    @FunctionalInterface
+    public interface CaptureOpener {
+        FrameSource open(String filter) throws CaptureUnavailable;
+    }
+
+    /** Where the secret was found (frame number from 1, offset in the frame). */
     public record Hit(int frame, int offset) {
     }
 
-    /** What a run established; the CLI prints it, tests assert on it. */
-    public record Result(String skippedReason, List<PacketList.Row> plainRows, List<PacketList.Row> tlsRows,
-                         Hit plainHit, Hit tlsHit, List<PacketList.Row> tlsCarriers, Path plainPcap, Path tlsPcap,
-                         List<String> plainServerLog, List<String> tlsServerLog) {
+    /**
+     * What a run established; the CLI prints it, tests assert on it. {@code skippedReason} is why
+     * this run could not capture (null: it did); then the rows are the bundled captures', and
+     * {@code secret} is the one they carry.
+     */
+    public record Result(String skippedReason, String secret, List<PacketList.Row> plainRows,
+                         List<PacketList.Row> tlsRows, Hit plainHit, Hit tlsHit, List<PacketList.Row> tlsCarriers,
+                         Path plainPcap, Path tlsPcap, List<String> plainServerLog, List<String> tlsServerLog) {
         public boolean captured() {
             return skippedReason == null;
         }
@@ -53,29 +72,76 @@ public final class Demo {
     private final String secret;
     private final Path outDir;
     private final Path certDir;
+    private final CaptureOpener captures;
 
     public Demo(String secret, Path outDir, Path certDir) {
+        this(secret, outDir, certDir, filter -> LiveCapture.open(null, filter, 4 * 1024 * 1024));
+    }
+
+    public Demo(String secret, Path outDir, Path certDir, CaptureOpener captures) {
         this.secret = secret;
         this.outDir = outDir;
         this.certDir = certDir;
+        this.captures = captures;
     }
 
     public Result run() throws IOException, InterruptedException {
         byte[] line = (secret + "\n").getBytes(StandardCharsets.UTF_8);
         CertStore.Identity id = CertStore.loadOrCreate(certDir);
-        Exchange plain = exchange(line, null, id);
-        Exchange tls = exchange(line, TlsContexts.server(id), id);
+        Exchange plain = exchange(line, null, id, "plain.pcap");
+        Exchange tls = exchange(line, TlsContexts.server(id), id, "tls.pcap");
         String skipped = plain.skipped != null ? plain.skipped : tls.skipped;
-        if (skipped != null) {
-            return new Result(skipped, List.of(), List.of(), null, null, List.of(), null, null, plain.log, tls.log);
+        if (skipped == null) {
+            return analyse(null, secret, plain.rows, tls.rows, tls.port, plain.pcap, tls.pcap, plain.log, tls.log);
         }
+        Path plainCopy = copyBundled(BUNDLED_PLAIN);
+        Path tlsCopy = copyBundled(BUNDLED_TLS);
+        List<PacketList.Row> plainRows = rows(PcapFile.read(plainCopy));
+        List<PacketList.Row> tlsRows = rows(PcapFile.read(tlsCopy));
+        return analyse(skipped, DEFAULT_SECRET, plainRows, tlsRows, serverPort(tlsRows), plainCopy, tlsCopy,
+                plain.log, tls.log);
+    }
+
+    /** Copies a bundled capture into the output folder, where Wireshark can open it. */
+    private Path copyBundled(String name) throws IOException {
+        Path to = outDir.resolve(name);
+        Files.createDirectories(outDir);
+        try (InputStream in = Demo.class.getResourceAsStream("captures/" + name)) {
+            if (in == null) {
+                throw new IOException("the bundled capture " + name + " is missing from this build");
+            }
+            Files.copy(in, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return to;
+    }
+
+    private static List<PacketList.Row> rows(PcapFile.Capture cap) {
+        PacketList list = new PacketList(cap.linkType());
+        cap.frames().forEach(list::add);
+        return list.rows();
+    }
+
+    /** The port the first SYN went to: the server's. */
+    static int serverPort(List<PacketList.Row> rows) {
+        for (PacketList.Row r : rows) {
+            var t = r.decoded().tcp();
+            if (t != null && t.has(dev.wirelab.part1.capture.PacketDecoder.Tcp.SYN)
+                    && !t.has(dev.wirelab.part1.capture.PacketDecoder.Tcp.ACK)) {
+                return t.dstPort();
+            }
+        }
+        return -1;
+    }
+
+    /** Where the secret is in each list, and which TLS record carried it. */
+    static Result analyse(String skipped, String secret, List<PacketList.Row> plainRows, List<PacketList.Row> tlsRows,
+                          int tlsPort, Path plainPcap, Path tlsPcap, List<String> plainLog, List<String> tlsLog) {
         byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
-        Hit plainHit = find(plain.rows, needle);
-        Hit tlsHit = find(tls.rows, needle);
+        int lineLength = needle.length + 1;
         List<PacketList.Row> carriers = new ArrayList<>();
         boolean finishedSkipped = false;
-        for (PacketList.Row r : tls.rows) {
-            if (r.decoded().tcp() != null && r.decoded().tcp().dstPort() == tls.port) {
+        for (PacketList.Row r : tlsRows) {
+            if (r.decoded().tcp() != null && r.decoded().tcp().dstPort() == tlsPort) {
                 for (TlsRecords.Record rec : r.tlsRecords()) {
                     if (rec.contentType() != TlsRecords.APPLICATION_DATA) {
                         continue;
@@ -84,14 +150,14 @@ public final class Demo {
                         finishedSkipped = true; // the client's first encrypted record is its Finished
                         continue;
                     }
-                    if (carries(rec, line.length) && !carriers.contains(r)) {
+                    if (carries(rec, lineLength) && !carriers.contains(r)) {
                         carriers.add(r);
                     }
                 }
             }
         }
-        return new Result(null, plain.rows, tls.rows, plainHit, tlsHit, carriers, plain.pcap, tls.pcap,
-                plain.log, tls.log);
+        return new Result(skipped, secret, plainRows, tlsRows, find(plainRows, needle), find(tlsRows, needle), carriers,
+                plainPcap, tlsPcap, plainLog, tlsLog);
     }
 
     /**
@@ -121,14 +187,9 @@ public final class Demo {
         List<String> log = List.of();
     }
 
-    private Exchange exchange(byte[] line, javax.net.ssl.SSLContext tlsCtx, CertStore.Identity id)
-            throws IOException, InterruptedException {
-        Exchange ex = new Exchange();
-        StringWriter logText = new StringWriter();
-        PrintWriter logOut = new PrintWriter(logText);
-        CountDownLatch gone = new CountDownLatch(1);
-        ServerLog log = new ServerLog(logOut);
-        ServerEvents events = new ServerEvents() {
+    /** The server's events go to its log; a disconnect or a failure ends the exchange. */
+    private static ServerEvents logging(ServerLog log, CountDownLatch gone) {
+        return new ServerEvents() {
             @Override
             public void connected(InetSocketAddress peer) {
                 log.connected(peer);
@@ -151,12 +212,19 @@ public final class Demo {
                 gone.countDown();
             }
         };
-        try (InspectServer server = InspectServer.start(HOST, 0, tlsCtx, events)) {
+    }
+
+    private Exchange exchange(byte[] line, SSLContext tlsCtx, CertStore.Identity id, String file)
+            throws IOException, InterruptedException {
+        Exchange ex = new Exchange();
+        List<String> logLines = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch gone = new CountDownLatch(1);
+        try (InspectServer server = InspectServer.start(HOST, 0, tlsCtx, logging(new ServerLog(logLines::add), gone))) {
             ex.port = server.port();
-            LiveCapture cap = null;
-            List<CapturedFrame> frames = java.util.Collections.synchronizedList(new ArrayList<>());
+            FrameSource cap = null;
+            List<CapturedFrame> frames = Collections.synchronizedList(new ArrayList<>());
             try {
-                cap = LiveCapture.open(null, "tcp port " + ex.port, 4 * 1024 * 1024);
+                cap = captures.open("tcp port " + ex.port);
                 if (cap.linkType() == null) {
                     ex.skipped = "the loopback interface has link type " + cap.linkTypeCode() + ", which this tool does not decode";
                     cap.close();
@@ -168,36 +236,17 @@ public final class Demo {
                 ex.skipped = e.getMessage();
             }
             try {
-                Socket s = tlsCtx == null
-                        ? NetClient.connectPlain(HOST, ex.port)
-                        : NetClient.connectTls(HOST, ex.port, "localhost", id.certificate(), id.certFile().toString());
-                try (s) {
-                    OutputStream o = s.getOutputStream();
-                    o.write(line);
-                    o.flush();
-                    s.shutdownOutput();
-                    gone.await(5, TimeUnit.SECONDS);
-                    // Read what the server still sent (TLS 1.3 session tickets) until it closes:
-                    // closing with unread data would end the capture with a reset instead of FINs.
-                    s.setSoTimeout(2_000);
-                    try {
-                        s.getInputStream().readAllBytes();
-                    } catch (IOException ignored) {
-                        // a timeout or reset here only changes how the capture ends
-                    }
-                }
+                send(line, tlsCtx, id, ex.port, gone);
                 if (cap != null) {
                     cap.awaitQuiet(150, 2_000);
                     cap.stop();
                     LinkType link = cap.linkType();
-                    PacketList list = new PacketList(link);
                     List<CapturedFrame> copy;
                     synchronized (frames) {
                         copy = List.copyOf(frames);
                     }
-                    copy.forEach(list::add);
-                    ex.rows = list.rows();
-                    ex.pcap = outDir.resolve(tlsCtx == null ? "plain.pcap" : "tls.pcap");
+                    ex.rows = rows(new PcapFile.Capture(link.code(), copy));
+                    ex.pcap = outDir.resolve(file);
                     PcapFile.write(ex.pcap, link.code(), copy);
                 }
             } finally {
@@ -206,34 +255,59 @@ public final class Demo {
                 }
             }
         }
-        logOut.flush();
-        ex.log = logText.toString().lines().toList();
+        synchronized (logLines) {
+            ex.log = List.copyOf(logLines);
+        }
         return ex;
     }
 
+    private static void send(byte[] line, SSLContext tlsCtx, CertStore.Identity id, int port, CountDownLatch gone)
+            throws IOException, InterruptedException {
+        Socket s = tlsCtx == null
+                ? NetClient.connectPlain(HOST, port)
+                : NetClient.connectTls(HOST, port, "localhost", id.certificate(), id.certFile().toString());
+        try (s) {
+            OutputStream o = s.getOutputStream();
+            o.write(line);
+            o.flush();
+            s.shutdownOutput();
+            gone.await(5, TimeUnit.SECONDS);
+            // Read what the server still sent (TLS 1.3 session tickets) until it closes:
+            // closing with unread data would end the capture with a reset instead of FINs.
+            s.setSoTimeout(2_000);
+            try {
+                s.getInputStream().readAllBytes();
+            } catch (IOException ignored) {
+                // a timeout or reset here only changes how the capture ends
+            }
+        }
+    }
+
     /** The report: both packet lists, the hex dump with the secret marked, and the verdict. */
-    public static void print(Result r, String secret, PrintWriter out) {
+    public static void print(Result r, PrintWriter out) {
         out.println("== Plain TCP: the server logged ==");
         r.plainServerLog().forEach(l -> out.println("  " + l));
         out.println("== TLS 1.3: the server logged (after decrypting) ==");
         r.tlsServerLog().forEach(l -> out.println("  " + l));
+        String source = "";
         if (!r.captured()) {
-            out.println("Capture skipped: " + r.skippedReason());
-            out.println("Both exchanges ran; run the demo where capture is allowed to see them on the wire.");
-            out.println(verdict(r));
-            return;
+            out.println();
+            out.println("Capture not possible here: " + r.skippedReason());
+            out.println("Both exchanges ran, but nothing was captured. Shown instead: the two captures bundled with");
+            out.println("wirelab, made by this demo on Linux loopback with the secret \"" + r.secret() + "\".");
+            source = "bundled, ";
         }
         out.println();
-        out.println("== Plain TCP capture (" + r.plainPcap() + ") ==");
+        out.println("== Plain TCP capture (" + source + r.plainPcap() + ") ==");
         out.println(PacketList.header());
         r.plainRows().forEach(row -> out.println(PacketList.format(row)));
         out.println();
-        out.println("== TLS 1.3 capture (" + r.tlsPcap() + ") ==");
+        out.println("== TLS 1.3 capture (" + source + r.tlsPcap() + ") ==");
         out.println(PacketList.header());
         r.tlsRows().forEach(row -> out.println(PacketList.format(row)));
         out.println();
         out.println("== Verdict ==");
-        int len = secret.getBytes(StandardCharsets.UTF_8).length;
+        int len = r.secret().getBytes(StandardCharsets.UTF_8).length;
         if (r.plainHit() != null) {
             PacketList.Row row = r.plainRows().get(r.plainHit().frame() - 1);
             int off = r.plainHit().offset();
@@ -266,9 +340,9 @@ public final class Demo {
         out.println(verdict(r));
     }
 
-    /** True when the run showed what section 3.1 claims: secret readable in plain TCP, not in TLS. */
+    /** True when the captures show what section 3.1 claims: secret readable in plain TCP, not in TLS. */
     public static boolean asExpected(Result r) {
-        return !r.captured() || (r.plainHit() != null && r.tlsHit() == null);
+        return r.plainHit() != null && r.tlsHit() == null;
     }
 
     /**
@@ -276,20 +350,20 @@ public final class Demo {
      * its summary).
      */
     public static String verdict(Result r) {
-        if (!r.captured()) {
-            return "Verdict: capture skipped (" + shortReason(r.skippedReason()) + "); both exchanges ran";
-        }
+        String where = r.captured() ? "" : "capture not possible here (" + shortReason(r.skippedReason())
+                + "); in the bundled captures ";
+        String prefix = "Verdict: " + where;
         if (r.tlsHit() != null) {
-            return "Verdict: the secret was readable in TLS frame " + r.tlsHit().frame() + " too - the TLS setup is broken";
+            return prefix + "the secret was readable in TLS frame " + r.tlsHit().frame() + " too - the TLS setup is broken";
         }
         if (r.plainHit() == null) {
-            return "Verdict: the secret was found in neither capture (plain-TCP frames lost?)";
+            return prefix + "the secret was found in neither capture (plain-TCP frames lost?)";
         }
-        return "Verdict: the secret was readable in plain-TCP frame " + r.plainHit().frame() + " at byte "
+        return prefix + "the secret was readable in plain-TCP frame " + r.plainHit().frame() + " at byte "
                 + r.plainHit().offset() + " and absent from the TLS 1.3 capture";
     }
 
-    /** The cause without the how-to-fix part, which the "Capture skipped" line above already gives. */
+    /** The cause without the how-to-fix part, which the "Capture not possible" line already gives. */
     static String shortReason(String why) {
         String s = why;
         int fix = s.indexOf("; ");

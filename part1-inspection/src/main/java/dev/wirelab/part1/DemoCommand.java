@@ -1,7 +1,6 @@
 package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
-import dev.wirelab.common.UserError;
 import dev.wirelab.part1.tls.CertStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,11 +8,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Section 3.1 in one command: sends the same secret over plain TCP and over TLS 1.3 on loopback,",
-                "captures both, and shows where the secret can be read on the wire."})
+        description = {"Section 3.1 in one command: the same secret sent over plain TCP and over TLS 1.3 on loopback.",
+                "Both exchanges are captured, and the verdict shows where the secret can be read on the wire.",
+                "Where capture is not possible (no root, no libpcap), it shows two real captures bundled with wirelab."})
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -31,11 +32,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (secret.isEmpty() || secret.contains("\n")) {
-            throw new UserError("--secret must be one non-empty line", Cli.USAGE);
+            throw new ParameterException(spec.commandLine(), "--secret must be one non-empty line");
         }
         PrintWriter o = spec.commandLine().getOut();
         Demo.Result r = new Demo(secret, out, certDir != null ? certDir : CertStore.defaultDir()).run();
-        Demo.print(r, secret, o);
+        Demo.print(r, o);
         o.flush();
         // A capture that contradicts the lesson (secret in the TLS one, or lost from the plain one) is a failure.
         return Demo.asExpected(r) ? Cli.OK : Cli.FAILED;

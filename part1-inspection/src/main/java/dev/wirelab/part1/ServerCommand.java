@@ -1,23 +1,28 @@
 package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
+import dev.wirelab.part1.net.AsyncLog;
 import dev.wirelab.part1.net.InspectServer;
 import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"The section 3.1 server: accepts many clients and prints every chunk it receives.",
-                "With --tls it speaks TLS 1.3 only, with a self-signed certificate made on first start."})
+                "With --tls it speaks TLS 1.3 only, with a self-signed certificate made on first start.",
+                "Ctrl-C prints the counters and exits 0."})
 public final class ServerCommand implements Callable<Integer> {
 
     @Spec
@@ -38,17 +43,40 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this many seconds (default: run until Ctrl-C).")
     Double duration;
 
+    @Option(names = "--max-clients", paramLabel = "N", defaultValue = "1024",
+            description = "Clients connected at once; more are closed at once and logged (default: ${DEFAULT-VALUE}).")
+    int maxClients;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Close a client that sends nothing for this long (default: ${DEFAULT-VALUE}; 0 = never).")
+    double idleTimeout;
+
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "With --tls: the whole TLS handshake must be done within this time (default: ${DEFAULT-VALUE}).")
+    double handshakeTimeout;
+
     @Override
     public Integer call() throws Exception {
+        InspectServer.Limits limits = limits();
         PrintWriter out = spec.commandLine().getOut();
-        javax.net.ssl.SSLContext ctx = null;
+        SSLContext ctx = null;
         CertStore.Identity id = null;
         if (tls) {
             id = CertStore.loadOrCreate(certDir != null ? certDir : CertStore.defaultDir());
             ctx = TlsContexts.server(id);
         }
         CountDownLatch stop = new CountDownLatch(1);
-        try (InspectServer server = InspectServer.start(host, port, ctx, new ServerLog(out))) {
+        AsyncLog sink = new AsyncLog(out);
+        ServerLog log = new ServerLog(sink);
+        InspectServer server;
+        try {
+            server = InspectServer.start(host, port, ctx, log, limits);
+        } catch (java.io.IOException | RuntimeException e) {
+            sink.close();
+            throw e;
+        }
+        CtrlC ctrlC = null;
+        try {
             // Nothing is printed before the port is bound: whoever waits for our first line
             // (a script, the docs check) may connect as soon as it sees it.
             if (id != null) {
@@ -57,19 +85,42 @@ public final class ServerCommand implements Callable<Integer> {
             }
             out.println("Listening on " + host + ":" + server.port() + (tls ? " (TLS 1.3)" : " (plain TCP)"));
             out.flush();
-            Thread hook = new Thread(stop::countDown);
-            Runtime.getRuntime().addShutdownHook(hook);
+            ctrlC = CtrlC.onSignal(stop::countDown);
             if (duration != null) {
                 stop.await((long) (duration * 1000), TimeUnit.MILLISECONDS);
             } else {
                 stop.await();
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
+        } finally {
+            server.close();
+            log.finish();
+            sink.close(); // the log's last lines come before the counters
+            out.println(server.stats().line());
+            out.flush();
+            if (ctrlC != null) {
+                ctrlC.close();
             }
         }
         return Cli.OK;
+    }
+
+    private InspectServer.Limits limits() {
+        if (maxClients < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-clients must be at least 1, got " + maxClients);
+        }
+        if (!(idleTimeout >= 0)) {
+            throw new ParameterException(spec.commandLine(), "--idle-timeout must be 0 (never) or more seconds");
+        }
+        if (!(handshakeTimeout > 0)) {
+            throw new ParameterException(spec.commandLine(), "--handshake-timeout must be more than 0 seconds");
+        }
+        if (duration != null && !(duration > 0)) {
+            throw new ParameterException(spec.commandLine(), "--duration must be more than 0 seconds");
+        }
+        return new InspectServer.Limits(maxClients, millis(handshakeTimeout), millis(idleTimeout));
+    }
+
+    private static Duration millis(double seconds) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 }

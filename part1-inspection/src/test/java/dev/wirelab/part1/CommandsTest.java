@@ -1,6 +1,8 @@
 package dev.wirelab.part1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wirelab.part1.capture.PcapFile;
@@ -8,9 +10,7 @@ import dev.wirelab.part1.net.InspectServer;
 import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URISyntaxException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(30)
 class CommandsTest {
 
-    static Path fixture(String name) throws URISyntaxException {
-        return Path.of(CommandsTest.class.getResource("/pcap/" + name).toURI());
+    static Path fixture(String name) {
+        return dev.wirelab.part1.capture.Fixtures.path(name);
     }
 
     @Test
@@ -39,11 +39,11 @@ class CommandsTest {
 
     @Test
     void captureReadFiltersOnThePortAndCounts() throws Exception {
-        var r = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "41813", "--count", "4");
+        var r = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "33111", "--count", "4");
         assertEquals(0, r.exit(), r.err());
         assertEquals(5, r.out().lines().count(), r.out());
         var all = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString());
-        assertEquals(20, all.out().lines().count(), "a file is listed whole unless --port is given: " + all.out());
+        assertEquals(21, all.out().lines().count(), "a file is listed whole unless --port is given: " + all.out());
         var none = CliRun.run("capture", "--read", fixture("tls13-loopback.pcap").toString(), "--port", "9");
         assertEquals(1, none.out().lines().count(), "only the header: " + none.out());
     }
@@ -82,20 +82,52 @@ class CommandsTest {
     }
 
     @Test
-    void badOptionsAreUsageErrors() {
+    void libraryClassesThrowPlainExceptionsNotTheCommandLinesUserError(@TempDir Path tmp) throws Exception {
+        // The library can be used without the CLI; the command layer (common's Cli) maps these.
+        ServerLog quiet = new ServerLog(line -> { });
+        assertThrows(IllegalArgumentException.class, () -> InspectServer.start("127.0.0.1", 70000, null, quiet));
+        Path bogus = Files.writeString(tmp.resolve("x.pcap"), "not a capture");
+        assertThrows(IOException.class, () -> PcapFile.read(bogus));
+        assertThrows(IOException.class, () -> CertStore.readCertificate(tmp.resolve("none.pem")));
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, quiet)) {
+            assertThrows(IOException.class, () -> InspectServer.start("127.0.0.1", server.port(), null, quiet));
+        }
+    }
+
+    @Test
+    void everyHelpLineIsAWholeSentenceAndPlaceholdersAreUpperCase() {
+        // ./lab part1 --help shows each command's first line alone: it must not stop mid-sentence.
+        picocli.CommandLine cl = dev.wirelab.common.Cli.commandLine(new Part1());
+        for (picocli.CommandLine sub : cl.getSubcommands().values()) {
+            for (String line : sub.getCommandSpec().usageMessage().description()) {
+                assertTrue(line.endsWith("."), sub.getCommandName() + ": \"" + line + "\"");
+            }
+            String usage = sub.getUsageMessage();
+            assertFalse(usage.matches("(?s).*<[a-z].*"), "one placeholder style (PORT, not <port>): " + usage);
+        }
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() throws Exception {
         assertEquals(2, CliRun.run("capture", "--port", "70000").exit());
         assertEquals(2, CliRun.run("capture", "--count", "0").exit());
         assertEquals(2, CliRun.run("server", "--port", "nope").exit());
         assertEquals(2, CliRun.run("client", "--port", "0").exit());
+        var outOfRange = CliRun.run("server", "--port", "70000");
+        assertEquals(2, outOfRange.exit());
+        assertEquals("error: port must be 0..65535, got 70000 (see: part1 server --help)", outOfRange.err().strip());
+        assertEquals(2, CliRun.run("server", "--max-clients", "0").exit());
+        assertEquals(2, CliRun.run("server", "--idle-timeout", "-1").exit());
+        var noCount = CliRun.run("capture", "--count", "0");
+        assertEquals("error: --count must be at least 1 (see: part1 capture --help)", noCount.err().strip());
     }
 
     @Test
     void theClientSendsItsMessageAndRejectsAForeignCertificate(@TempDir Path tmp) throws Exception {
         CertStore.Identity id = CertStore.loadOrCreate(tmp.resolve("a"));
         CertStore.Identity other = CertStore.loadOrCreate(tmp.resolve("b"));
-        StringWriter log = new StringWriter();
         try (InspectServer server = InspectServer.start("localhost", 0, TlsContexts.server(id),
-                new ServerLog(new PrintWriter(log, true)))) {
+                new ServerLog(line -> { }))) {
             var ok = CliRun.run("client", "--tls", "--port", String.valueOf(server.port()), "--trust",
                     id.certFile().toString(), "--message", "hi");
             assertEquals(0, ok.exit(), ok.err());
@@ -105,6 +137,30 @@ class CommandsTest {
             assertTrue(bad.err().startsWith("error: TLS handshake failed: the server's certificate is not the one trusted in "),
                     bad.err());
             assertEquals(1, bad.err().strip().lines().count());
+        }
+    }
+
+    @Test
+    void aPlainClientAgainstTheTlsServerSaysToAddTlsAndShowsNoRawBytes(@TempDir Path tmp) throws Exception {
+        CertStore.Identity id = CertStore.loadOrCreate(tmp);
+        try (InspectServer server = InspectServer.start("localhost", 0, TlsContexts.server(id), new ServerLog(line -> { }))) {
+            var r = CliRun.run("client", "--port", String.valueOf(server.port()), "--message", "Hello");
+            assertEquals(1, r.exit());
+            assertEquals("", r.out(), "the TLS alert's bytes are not printed");
+            assertEquals("error: this server speaks TLS: add --tls (its reply to plain text was a TLS record)",
+                    r.err().strip());
+        }
+    }
+
+    @Test
+    void aTlsClientAgainstThePlainServerSaysToCheckTls(@TempDir Path tmp) throws Exception {
+        CertStore.Identity id = CertStore.loadOrCreate(tmp);
+        try (InspectServer server = InspectServer.start("localhost", 0, null, new ServerLog(line -> { }))) {
+            var r = CliRun.run("client", "--tls", "--trust", id.certFile().toString(), "--port",
+                    String.valueOf(server.port()), "--message", "Hello");
+            assertEquals(1, r.exit());
+            assertEquals("error: the server did not answer the TLS handshake: is it running without --tls?",
+                    r.err().strip());
         }
     }
 
@@ -131,20 +187,38 @@ class CommandsTest {
     }
 
     @Test
-    void theServerCommandPrintsItsCertificateAndStops(@TempDir Path tmp) {
+    void theServerCommandPrintsItsCertificateAndStops(@TempDir Path tmp) throws Exception {
         var r = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.2");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().split("\\R");
         assertEquals("Created certificate " + tmp.resolve("server.pem"), lines[0]);
         assertTrue(lines[1].matches("SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}"), lines[1]);
         assertTrue(lines[2].matches("Listening on localhost:\\d+ \\(TLS 1\\.3\\)"), lines[2]);
+        // As every server of the lab does, it prints its counters when it stops.
+        assertEquals("stopped: connections=0 served=0 dropped=0 idle-closed=0 refused=0 chunks=0 bytes=0", lines[3]);
         var again = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.1");
         assertTrue(again.out().startsWith("Using certificate " + tmp.resolve("server.pem")), again.out());
     }
 
     @Test
-    void aPortInUseIsOneLineAndExitOne() {
-        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
+    void theServerRefusesAWorldReadableKeyInOneLine(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX only");
+        CertStore.loadOrCreate(tmp);
+        Files.setPosixFilePermissions(tmp.resolve("server-key.pem"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        var r = CliRun.run("server", "--tls", "--port", "0", "--cert-dir", tmp.toString(), "--duration", "0.1");
+        assertEquals(1, r.exit());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("error: the private key " + tmp.resolve("server-key.pem") + " is open to other users"),
+                r.err());
+        assertTrue(r.err().contains("chmod 600"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitOne() throws Exception {
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(line -> { }))) {
             var r = CliRun.run("server", "--host", "127.0.0.1", "--port", String.valueOf(server.port()), "--duration", "0.1");
             assertEquals(1, r.exit());
             assertTrue(r.err().startsWith("error: cannot listen on 127.0.0.1:" + server.port()), r.err());
@@ -152,10 +226,10 @@ class CommandsTest {
     }
 
     @Test
-    void theTlsServerPrintsNothingUntilItListens(@TempDir Path tmp) {
+    void theTlsServerPrintsNothingUntilItListens(@TempDir Path tmp) throws Exception {
         // Scripts (and the docs check) take the first line as "listening"; a certificate line
         // printed before a failed bind would have lied.
-        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(new PrintWriter(new StringWriter())))) {
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, new ServerLog(line -> { }))) {
             var r = CliRun.run("server", "--tls", "--cert-dir", tmp.toString(), "--host", "127.0.0.1",
                     "--port", String.valueOf(server.port()), "--duration", "0.1");
             assertEquals(1, r.exit());

@@ -1,6 +1,11 @@
 package dev.wirelab.part2;
 
 import dev.wirelab.common.FrameCodec;
+import dev.wirelab.part2.server.EchoConnection;
+import dev.wirelab.part2.server.EventLoop;
+import dev.wirelab.part2.server.Limits;
+import dev.wirelab.part2.server.RefusalLog;
+import dev.wirelab.part2.server.ServerContext;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,12 +16,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -43,44 +45,23 @@ public final class EchoServer implements AutoCloseable {
     /** Connections waiting to be accepted; large enough for a thousand clients connecting at once. */
     private static final int BACKLOG = 4096;
 
-    private final FaultConfig faults;
-    private final int maxFrame;
-    private final Duration idleTimeout;
+    /** The settings, counters, ledger and log the connections share. */
+    private final ServerContext context;
     private final int maxConnections;
-    private final Consumer<String> log;
-    private final Consumer<Delivery> onDelivery;
     private final ServerSocketChannel serverSocket;
     private final EventLoop[] loops;
     private final InetSocketAddress boundAddress;
     private final SplittableRandom random;
-    private final DeliveryLedger ledger = new DeliveryLedger(this::log);
-    private final Set<EchoConnection> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
-
-    final LongAdder connections = new LongAdder();
-    final LongAdder messages = new LongAdder();
-    final LongAdder lines = new LongAdder();
-    final LongAdder delivered = new LongAdder();
-    final LongAdder duplicatesSuppressed = new LongAdder();
-    private final FaultCounters faultCounters = new FaultCounters();
     private final FaultScript script;
-    private final FaultScript.Runner scriptRunner;
-    private final ServerObserver observer;
-    final LongAdder rejected = new LongAdder();
-    private final LongAdder refused = new LongAdder();
-    private final RefusalLog refusals = new RefusalLog(this::log);
+    private final RefusalLog refusals;
 
     private EchoServer(Builder b) throws IOException {
-        this.faults = b.faults;
-        this.maxFrame = b.maxFrame;
-        this.idleTimeout = b.idleTimeout;
+        this.context = new ServerContext(b.faults, b.script, b.maxFrame, b.idleTimeout, b.log, b.onDelivery, b.observer);
         this.maxConnections = b.maxConnections;
-        this.log = b.log;
-        this.onDelivery = b.onDelivery;
         this.script = b.script;
-        this.scriptRunner = b.script.isEmpty() ? null : b.script.runner();
-        this.observer = b.observer;
+        this.refusals = new RefusalLog(context::log);
         this.random = new SplittableRandom(b.seed);
         ServerSocketChannel ss = ServerSocketChannel.open();
         try {
@@ -95,7 +76,8 @@ public final class EchoServer implements AutoCloseable {
         int port = boundAddress.getPort();
         this.loops = new EventLoop[b.eventLoops];
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, idleTimeout, b.busyPoll, this::log);
+            loops[i] = new EventLoop("echo-loop-" + port + "-" + i, EventLoop.sweepFor(b.idleTimeout, Duration.ofSeconds(1)),
+                    b.busyPoll, context::log);
         }
         for (EventLoop loop : loops) {
             loop.siblings(loops);
@@ -257,7 +239,12 @@ public final class EchoServer implements AutoCloseable {
     }
 
     public FaultConfig faults() {
-        return faults;
+        return context.faults();
+    }
+
+    /** Changes the random faults for the next requests, on every connection; safe from any thread. */
+    public void setFaults(FaultConfig f) {
+        context.setFaults(Objects.requireNonNull(f, "faults"));
     }
 
     /** The script this server runs ({@link FaultScript#none()} without one). */
@@ -266,8 +253,7 @@ public final class EchoServer implements AutoCloseable {
     }
 
     public EchoServerStats stats() {
-        return new EchoServerStats(connections.sum(), open.size(), messages.sum(), lines.sum(), delivered.sum(),
-                duplicatesSuppressed.sum(), rejected.sum(), refused.sum(), faultCounters.snapshot());
+        return context.stats();
     }
 
     /** Stops accepting and closes every connection; safe to call more than once. */
@@ -284,8 +270,8 @@ public final class EchoServer implements AutoCloseable {
         for (EventLoop loop : loops) {
             loop.shutdown(); // closes the loop's connections
         }
-        for (EchoConnection c : open) {
-            c.abortFromServer(); // accepted but never registered: its loop has ended, no race
+        for (EchoConnection c : context.openConnections()) {
+            c.abort(); // accepted but never registered: its loop has ended, no race
         }
         try {
             acceptor.join(Duration.ofSeconds(2));
@@ -306,21 +292,20 @@ public final class EchoServer implements AutoCloseable {
                 if (closed.get()) {
                     return;
                 }
-                log("accept failed: " + e.getMessage());
+                context.log("accept failed: " + e.getMessage());
                 pause(); // e.g. out of file descriptors: don't spin, let connections close
                 continue;
             }
-            if (open.size() >= maxConnections) {
+            if (context.open() >= maxConnections) {
                 refuse(ch);
                 continue;
             }
             number++;
-            connections.increment();
             // One random stream per connection, split in accept order: reproducible per connection
             // and no lock shared between connections.
-            EventLoop loop = liveLoop(number);
+            EventLoop loop = EventLoop.pick(loops, number);
             if (loop == null) {
-                log("no event loop left to serve " + ch.socket().getRemoteSocketAddress() + ", closing it");
+                context.log("no event loop left to serve " + ch.socket().getRemoteSocketAddress() + ", closing it");
                 try {
                     ch.close();
                 } catch (IOException ignored) {
@@ -328,11 +313,10 @@ public final class EchoServer implements AutoCloseable {
                 }
                 continue;
             }
-            EchoConnection c = new EchoConnection(this, loop, ch, number, random.split());
-            open.add(c);
+            EchoConnection c = context.accepted(loop, ch, number, random.split());
             loop.execute(c::register);
             if (closed.get()) {
-                loop.execute(c::abortFromServer);
+                loop.execute(c::abort);
                 return;
             }
         }
@@ -340,7 +324,7 @@ public final class EchoServer implements AutoCloseable {
 
     /** At the connection limit: closed at once, counted, and logged at most once a second. */
     private void refuse(SocketChannel ch) {
-        refused.increment();
+        context.refusedOne();
         String remote;
         try {
             remote = String.valueOf(ch.getRemoteAddress()).replace("/", "");
@@ -352,18 +336,7 @@ public final class EchoServer implements AutoCloseable {
         } catch (IOException ignored) {
             // refused anyway
         }
-        refusals.refused(remote, open.size(), maxConnections);
-    }
-
-    /** The loop for connection {@code number}, round-robin over the loops still running. */
-    private EventLoop liveLoop(long number) {
-        for (int i = 0; i < loops.length; i++) {
-            EventLoop loop = loops[(int) ((number + i) % loops.length)];
-            if (loop.alive()) {
-                return loop;
-            }
-        }
-        return null;
+        refusals.refused(remote, context.open(), maxConnections);
     }
 
     private static void pause() {
@@ -372,65 +345,5 @@ public final class EchoServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    // ---- for EchoConnection ----------------------------------------------------------------
-
-    int maxFrame() {
-        return maxFrame;
-    }
-
-    Duration idleTimeout() {
-        return idleTimeout;
-    }
-
-    FaultCounters faultCounters() {
-        return faultCounters;
-    }
-
-    FaultScript.Runner scriptRunner() {
-        return scriptRunner;
-    }
-
-    ServerObserver observer() {
-        return observer;
-    }
-
-    void observe(ServerEvent e) {
-        try {
-            observer.onEvent(e);
-        } catch (RuntimeException ex) {
-            log("observer failed on " + e.getClass().getSimpleName() + ": " + ex);
-        }
-    }
-
-    DeliveryLedger ledger() {
-        return ledger;
-    }
-
-    boolean logging() {
-        return log != null;
-    }
-
-    void log(String line) {
-        if (log != null) {
-            try {
-                log.accept(line);
-            } catch (Throwable ignored) {
-                // a broken log sink must not break serving
-            }
-        }
-    }
-
-    void deliver(Delivery d) {
-        try {
-            onDelivery.accept(d);
-        } catch (RuntimeException e) { // an Error ends the connection (see EventLoop), not the loop
-            log("delivery handler failed for seq=" + d.seq() + " from " + Log.shown(d.clientId()) + ": " + e);
-        }
-    }
-
-    void closed(EchoConnection c) {
-        open.remove(c);
     }
 }

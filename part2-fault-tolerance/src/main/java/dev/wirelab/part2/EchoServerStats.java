@@ -1,5 +1,7 @@
 package dev.wirelab.part2;
 
+import dev.wirelab.part2.fault.FaultCounters;
+
 import java.util.Map;
 
 /**

@@ -22,13 +22,15 @@ import java.util.Objects;
  *   <li>{@link Delay}: the reply leaves this long after its request arrived.</li>
  *   <li>{@link Stall}: nothing at all is sent on the connection for this long.</li>
  *   <li>{@link Reorder}: the reply is held back and sent after the next one.</li>
+ *   <li>{@link Throttle}: the reply waited this long for the connection's rate limit.</li>
+ *   <li>{@link Slice}: the reply was written in pieces of at most this many bytes.</li>
  * </ul>
  */
 public sealed interface Fault {
 
     /** The kinds of fault, in the order counters and logs list them. */
     enum Kind {
-        DELAY, DROP, ERROR, ACK_DROP, CORRUPT, DUPLICATE, RESET, STALL, REORDER;
+        DELAY, DROP, ERROR, ACK_DROP, CORRUPT, DUPLICATE, RESET, STALL, REORDER, THROTTLE, SLICE;
 
         /** The word for it in a script, a counter and a log line, e.g. {@code ack-drop}. */
         public String action() {
@@ -167,6 +169,32 @@ public sealed interface Fault {
         @Override
         public String describe() {
             return "reorder";
+        }
+    }
+
+    /** Held back by the connection's rate limit ({@code --rate}) for {@code held}. */
+    record Throttle(Duration held) implements Fault {
+        @Override
+        public Kind kind() {
+            return Kind.THROTTLE;
+        }
+
+        @Override
+        public String describe() {
+            return "throttle " + FaultScript.formatDuration(held);
+        }
+    }
+
+    /** Written in pieces of at most {@code bytes} ({@code --slice}). */
+    record Slice(int bytes) implements Fault {
+        @Override
+        public Kind kind() {
+            return Kind.SLICE;
+        }
+
+        @Override
+        public String describe() {
+            return "slice " + bytes;
         }
     }
 }

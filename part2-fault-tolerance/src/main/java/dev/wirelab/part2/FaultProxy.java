@@ -1,37 +1,48 @@
 package dev.wirelab.part2;
 
 import dev.wirelab.common.FrameCodec;
+import dev.wirelab.part2.fault.FaultSource;
+import dev.wirelab.part2.fault.ReplyQueue;
+import dev.wirelab.part2.proxy.ProxyContext;
+import dev.wirelab.part2.proxy.ProxyPair;
+import dev.wirelab.part2.proxy.UnitSplitter;
+import dev.wirelab.part2.server.EventLoop;
+import dev.wirelab.part2.server.Limits;
+import dev.wirelab.part2.server.Outbound;
+import dev.wirelab.part2.server.RefusalLog;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
-import java.util.Locale;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
  * A TCP proxy that injects the echo server's faults between any client and any server, as
  * toxiproxy does: each accepted client gets its own connection to the upstream, and the bytes
  * flowing in the chosen direction(s) are cut into frames, lines or chunks ({@link UnitSplitter})
- * that are delayed, lost, corrupted, duplicated, or replaced by a reset of both connections.
+ * that get the same faults as the echo server's replies, decided by the same {@link FaultSource}
+ * and sent through the same {@link Outbound} (its due times, reordering, stalls, rate limit and
+ * slices) on the same {@link EventLoop}s: a pair's two sockets live on one loop, with no thread
+ * of their own.
  *
  * <p>What one client can hold is bounded: at most {@code maxConnections} pairs (more are refused
  * with a log line a second), a pair with no traffic for the idle timeout is closed, and so is one
- * whose one side has been half-closed for the half-close timeout. With delay, queued replies are
- * bounded per direction ({@link ReplyChannel#MAX_PENDING_BYTES}) and over the whole proxy
- * ({@link Builder#maxQueuedBytes}); when the proxy-wide budget runs out, the pair whose writer has
- * been stuck longest on a peer that does not read is closed to make room.
+ * whose one side has been half-closed for the half-close timeout. Bytes waiting in a direction
+ * are bounded per direction ({@link ProxyContext#MAX_QUEUED_BYTES_PER_DIRECTION} not yet due,
+ * {@link ProxyContext#MAX_UNSENT_BYTES_PER_DIRECTION} not yet taken by the peer) and over the
+ * whole proxy ({@link Builder#maxQueuedBytes}): past a bound the direction reads no more and TCP
+ * pushes back on its sender. The proxy-wide budget is checked before each read, so what one read
+ * brought (16 KiB) may pass it once per event loop. When it runs out, the pair whose peer has not
+ * been reading for longest is closed to make room.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -48,73 +59,69 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private final InetSocketAddress upstream;
-    private final FaultConfig faults;
+    /** A pair whose peer has not read for this long may be closed when the shared budget runs out. */
+    private static final long SHED_AFTER_NANOS = 1_000_000_000L;
+    private static final long SHED_CHECK_NANOS = 200_000_000L;
+
+    /** The upstream, faults, limits, budget, counters and log the pairs share. */
+    private final ProxyContext context;
     private final Direction direction;
-    private final int maxFrame;
-    private final Consumer<String> log;
-    private final ServerSocket serverSocket;
+    private final int maxConnections;
+    private final ServerSocketChannel serverSocket;
+    private final InetSocketAddress boundAddress;
+    private final EventLoop[] loops;
     private final SplittableRandom random;
-    private final Set<Pair> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
-    private final LongAdder connections = new LongAdder();
-    private final LongAdder units = new LongAdder();
-    private final FaultCounters counters = new FaultCounters();
-    private final ReplyChannel.WriterCount writers = new ReplyChannel.WriterCount();
-    private final int maxConnections;
-    private final long idleNanos;
-    private final long halfCloseNanos;
-    private final int maxQueuedBytes;
-    private final java.util.concurrent.Semaphore queueBudget;
-    private final LongAdder refused = new LongAdder();
-    private final LongAdder shed = new LongAdder();
+    private final Thread shedder;
     private final RefusalLog refusals;
-    private final Thread sweeper;
-
-    /** A pair whose writer has been stuck this long may be closed when the shared budget runs out. */
-    private static final long SHED_AFTER_NANOS = 1_000_000_000L;
-    private static final long SWEEP_NANOS = 200_000_000L;
 
     private FaultProxy(Builder b) throws IOException {
-        this.upstream = Objects.requireNonNull(b.upstream, "upstream");
-        this.faults = b.faults;
         this.direction = b.direction;
-        this.maxFrame = b.maxFrame;
-        this.log = b.log;
+        this.context = new ProxyContext(Objects.requireNonNull(b.upstream, "upstream"), b.faults, b.script,
+                b.direction.up(), b.direction.down(), b.maxFrame, b.idleTimeout, b.halfCloseTimeout, b.maxQueuedBytes, b.log);
         this.random = new SplittableRandom(b.seed);
         this.maxConnections = b.maxConnections;
-        this.idleNanos = b.idleTimeout.toNanos();
-        this.halfCloseNanos = b.halfCloseTimeout.toNanos();
-        this.maxQueuedBytes = b.maxQueuedBytes;
-        this.queueBudget = new java.util.concurrent.Semaphore(b.maxQueuedBytes);
-        this.refusals = new RefusalLog(this::safeLog);
-        ServerSocket ss = new ServerSocket();
+        this.refusals = new RefusalLog(context::log);
+        ServerSocketChannel ss = ServerSocketChannel.open();
         try {
-            ss.setReuseAddress(true);
+            ss.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             ss.bind(new InetSocketAddress(InetAddress.getByName(b.host), b.port), 4096);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             ss.close();
             throw e;
         }
         serverSocket = ss;
-        startVirtualThreadPoller();
-        acceptor = Thread.ofPlatform().daemon().name("proxy-accept-" + ss.getLocalPort()).start(this::acceptLoop);
-        sweeper = Thread.ofVirtual().name("proxy-sweep-" + ss.getLocalPort()).start(this::sweepLoop);
+        boundAddress = (InetSocketAddress) ss.getLocalAddress();
+        int port = boundAddress.getPort();
+        // The loops' sweep closes idle and long half-closed pairs, and lets a direction that
+        // stopped at the shared budget read again once there is room: at least every 200 ms.
+        Duration sweep = EventLoop.sweepFor(shortest(b.idleTimeout, b.halfCloseTimeout), Duration.ofMillis(200));
+        if (sweep.isZero()) {
+            sweep = Duration.ofMillis(200);
+        }
+        loops = new EventLoop[b.eventLoops];
+        try {
+            for (int i = 0; i < loops.length; i++) {
+                loops[i] = new EventLoop("proxy-loop-" + port + "-" + i, sweep, true, context::log);
+            }
+        } catch (IOException e) {
+            ss.close();
+            throw e;
+        }
+        for (EventLoop loop : loops) {
+            loop.siblings(loops);
+            loop.start();
+        }
+        acceptor = Thread.ofPlatform().daemon().name("proxy-accept-" + port).start(this::acceptLoop);
+        shedder = Thread.ofVirtual().name("proxy-shed-" + port).start(this::shedLoop);
     }
 
-    /**
-     * Starts the JDK's poller for blocking socket I/O on virtual threads now. It starts lazily, on
-     * the first virtual thread that waits on a socket, and needs file descriptors of its own: if
-     * that first wait happens while the process is out of descriptors, its class initialisation
-     * fails for good and every later connection fails with NoClassDefFoundError.
-     */
-    private static void startVirtualThreadPoller() {
-        try {
-            Class.forName("sun.nio.ch.Poller", true, ClassLoader.getSystemClassLoader());
-        } catch (Throwable e) {
-            // Another JDK's internals: it then starts on first use, as before.
+    private static Duration shortest(Duration a, Duration b) {
+        if (a.isZero()) {
+            return b;
         }
+        return b.isZero() || a.compareTo(b) < 0 ? a : b;
     }
 
     public static Builder builder() {
@@ -135,6 +142,8 @@ public final class FaultProxy implements AutoCloseable {
         private java.time.Duration idleTimeout = java.time.Duration.ofMinutes(5);
         private java.time.Duration halfCloseTimeout = java.time.Duration.ofMinutes(1);
         private int maxQueuedBytes = 64 << 20;
+        private FaultScript script = FaultScript.none();
+        private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
 
         private Builder() {
         }
@@ -160,10 +169,10 @@ public final class FaultProxy implements AutoCloseable {
             return this;
         }
 
-        /** Delayed bytes all connections together may queue; default 64 MiB. */
+        /** Bytes all pairs together may hold, not yet due or not yet taken by a peer; default 64 MiB. */
         public Builder maxQueuedBytes(int bytes) {
-            if (bytes < ReplyChannel.MAX_PENDING_BYTES) {
-                throw new IllegalArgumentException("max queued bytes must be at least " + ReplyChannel.MAX_PENDING_BYTES);
+            if (bytes < ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION) {
+                throw new IllegalArgumentException("max queued bytes must be at least " + ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION);
             }
             this.maxQueuedBytes = bytes;
             return this;
@@ -196,6 +205,25 @@ public final class FaultProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Faults on exact units, as the echo server's script (each faulty direction keeps its own
+         * count and fired rules): {@code seq N} is DATA seq N going up, its ACK (or ERROR) coming
+         * down; {@code reply N} the N-th unit; lines and raw chunks match {@code reply} and {@code after}.
+         */
+        public Builder script(FaultScript s) {
+            this.script = Objects.requireNonNull(s);
+            return this;
+        }
+
+        /** Threads serving the pairs, each with its own selector; default one per core. */
+        public Builder eventLoops(int n) {
+            if (n < 1 || n > 1024) {
+                throw new IllegalArgumentException("event loops must be 1..1024, got " + n);
+            }
+            this.eventLoops = n;
+            return this;
+        }
+
         public Builder direction(Direction d) {
             this.direction = Objects.requireNonNull(d);
             return this;
@@ -223,26 +251,33 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public int port() {
-        return serverSocket.getLocalPort();
+        return boundAddress.getPort();
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) serverSocket.getLocalSocketAddress();
+        return boundAddress;
     }
 
     public FaultProxyStats stats() {
-        return new FaultProxyStats(connections.sum(), open.size(), units.sum(), refused.sum(), shed.sum(),
-                counters.snapshot());
+        return context.stats();
     }
 
-    /** Bytes of delayed replies queued over all connections (payload plus a fixed cost per reply). */
+    public FaultConfig faults() {
+        return context.faults();
+    }
+
+    /** Changes the faults for the next units, on every connection; safe from any thread. */
+    public void setFaults(FaultConfig f) {
+        context.setFaults(Objects.requireNonNull(f));
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    /** Bytes held over all pairs: units not yet due (payload plus a fixed cost each) and bytes a peer has not taken. */
     long queuedBytes() {
-        return maxQueuedBytes - queueBudget.availablePermits();
-    }
-
-    /** Delayed-reply writer threads still running (two per live connection with delay, none after). */
-    ReplyChannel.WriterCount writers() {
-        return writers;
+        return context.budget().used();
     }
 
     @Override
@@ -255,12 +290,15 @@ public final class FaultProxy implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
-        for (Pair p : open) {
-            p.close("proxy stopped", false);
+        for (EventLoop loop : loops) {
+            loop.shutdown(); // closes the loop's pairs
         }
-        sweeper.interrupt();
+        for (ProxyPair p : context.openPairs()) {
+            p.close("proxy stopped", false); // accepted but never registered: its loop has ended
+        }
+        shedder.interrupt();
         try {
-            acceptor.join(java.time.Duration.ofSeconds(2));
+            acceptor.join(Duration.ofSeconds(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -269,99 +307,97 @@ public final class FaultProxy implements AutoCloseable {
     private void acceptLoop() {
         long number = 0;
         while (!closed.get()) {
-            Socket client;
+            SocketChannel client;
             try {
                 client = serverSocket.accept();
+            } catch (ClosedChannelException e) {
+                return;
             } catch (IOException e) {
                 if (closed.get()) {
                     return;
                 }
-                log.accept("accept failed: " + e.getMessage());
+                context.log("accept failed: " + e.getMessage());
                 pause(); // e.g. out of file descriptors: don't spin and flood the log, let connections close
                 continue;
             } catch (Throwable e) {
                 // Whatever it is (an Error while out of file descriptors, say), the proxy keeps accepting.
-                safeLog("accept failed: " + e);
+                context.log("accept failed: " + e);
                 pause();
                 continue;
             }
-            if (open.size() >= maxConnections) {
-                refused.increment();
-                String remote = client.getInetAddress().getHostAddress() + ":" + client.getPort();
-                try {
-                    client.close();
-                } catch (IOException ignored) {
-                    // refused anyway
-                }
-                refusals.refused(remote, open.size(), maxConnections);
+            if (context.open() >= maxConnections) {
+                refuse(client);
                 continue;
             }
-            try {
-                number++;
-                connections.increment();
-                Pair p = new Pair(client, number, random.split(), random.split());
-                open.add(p);
-                Thread.ofVirtual().name("proxy " + number).start(p::run);
-            } catch (Throwable e) {
-                safeLog("could not serve connection #" + number + ": " + e);
-                try {
-                    client.close();
-                } catch (Throwable ignored) {
-                    // closing anyway
-                }
-                pause();
+            number++;
+            EventLoop loop = EventLoop.pick(loops, number);
+            if (loop == null) {
+                context.log("no event loop left to serve " + ProxyPair.remote(client) + ", closing it");
+                closeQuietly(client);
+                continue;
+            }
+            // One random stream per direction, split in accept order: reproducible per connection.
+            ProxyPair p = context.accepted(loop, client, number, random.split(), random.split());
+            loop.execute(p::register);
+            if (closed.get()) {
+                loop.execute(() -> p.close("proxy stopped", false));
+                return;
             }
         }
     }
 
-    /** Closes idle and long half-closed pairs, and frees the shared budget from peers that do not read. */
-    private void sweepLoop() {
+    private void refuse(SocketChannel client) {
+        context.refusedOne();
+        String remote = ProxyPair.remote(client);
+        closeQuietly(client);
+        refusals.refused(remote, context.open(), maxConnections);
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    /**
+     * While the proxy-wide budget is (nearly) used up, closes the pair whose peer has not been
+     * reading for longest: its queued replies are what holds the budget, and every other client
+     * would otherwise wait behind it.
+     */
+    private void shedLoop() {
         while (!closed.get()) {
             try {
-                Thread.sleep(java.time.Duration.ofNanos(SWEEP_NANOS));
+                Thread.sleep(Duration.ofNanos(SHED_CHECK_NANOS));
             } catch (InterruptedException e) {
                 return;
             }
             try {
-                sweep(System.nanoTime());
-            } catch (Throwable e) {
-                safeLog("sweep failed: " + e);
-            }
-        }
-    }
-
-    private void sweep(long now) {
-        Pair stuckest = null;
-        long longest = 0;
-        for (Pair p : open) {
-            long quiet = now - p.lastActivity;
-            long half = p.halfClosedAt;
-            if (idleNanos > 0 && quiet > idleNanos) {
-                p.close("idle for " + FaultConfig.seconds(java.time.Duration.ofNanos(idleNanos)) + " s, closing", false);
-            } else if (halfCloseNanos > 0 && half != 0 && now - half > halfCloseNanos) {
-                p.close("one side half-closed " + FaultConfig.seconds(java.time.Duration.ofNanos(halfCloseNanos))
-                        + " s ago, closing", false);
-            } else {
-                long stuck = p.stuckNanos(now);
-                if (stuck > longest) {
-                    longest = stuck;
-                    stuckest = p;
+                ReplyQueue.Budget budget = context.budget();
+                if (budget.max() - budget.used() >= ProxyContext.MAX_QUEUED_BYTES_PER_DIRECTION) {
+                    continue;
                 }
+                long now = System.nanoTime();
+                ProxyPair stuckest = null;
+                long longest = 0;
+                for (ProxyPair p : context.openPairs()) {
+                    long stuck = p.stuckNanos(now);
+                    if (stuck > longest) {
+                        longest = stuck;
+                        stuckest = p;
+                    }
+                }
+                if (stuckest != null && longest > SHED_AFTER_NANOS) {
+                    context.shedOne();
+                    ProxyPair victim = stuckest;
+                    String why = "not reading its replies for " + FaultConfig.seconds(Duration.ofNanos(longest))
+                            + " s while the proxy's queue budget (" + budget.max() + " bytes) is full, closing to make room";
+                    victim.loop().execute(() -> victim.close(why, false));
+                }
+            } catch (Throwable e) {
+                context.log("shedding failed: " + e);
             }
-        }
-        if (stuckest != null && longest > SHED_AFTER_NANOS
-                && queueBudget.availablePermits() < ReplyChannel.MAX_PENDING_BYTES) {
-            shed.increment();
-            stuckest.close("not reading its replies for " + FaultConfig.seconds(java.time.Duration.ofNanos(longest))
-                    + " s while the proxy's queue budget (" + maxQueuedBytes + " bytes) is full, closing to make room", false);
-        }
-    }
-
-    private void safeLog(String line) {
-        try {
-            log.accept(line);
-        } catch (Throwable ignored) {
-            // the log must not end the thread that called it
         }
     }
 
@@ -370,161 +406,6 @@ public final class FaultProxy implements AutoCloseable {
             Thread.sleep(50);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** One client and its upstream connection. */
-    private final class Pair {
-        private final Socket client;
-        private final String label;
-        private final FaultSource upFaults;
-        private final FaultSource downFaults;
-        private final AtomicBoolean done = new AtomicBoolean();
-        private final AtomicInteger halfClosed = new AtomicInteger();
-        private volatile Socket server;
-        private final Set<ReplyChannel> channels = ConcurrentHashMap.newKeySet();
-        /** System.nanoTime of the last bytes read from either side. */
-        private volatile long lastActivity = System.nanoTime();
-        /** System.nanoTime when the first side ended its stream, 0 before. */
-        private volatile long halfClosedAt;
-
-        Pair(Socket client, long number, SplittableRandom upRandom, SplittableRandom downRandom) {
-            this.client = client;
-            this.label = "#" + number + " " + client.getInetAddress().getHostAddress() + ":" + client.getPort();
-            this.upFaults = new FaultSource(faults, upRandom, null);
-            this.downFaults = new FaultSource(faults, downRandom, null);
-        }
-
-        void run() {
-            try {
-                connectAndPump();
-            } catch (Throwable e) {
-                close("failed: " + e, false);
-            }
-        }
-
-        private void connectAndPump() {
-            Socket s = new Socket();
-            try {
-                s.connect(upstream, 5000);
-                s.setTcpNoDelay(true);
-                client.setTcpNoDelay(true);
-                server = s;
-            } catch (IOException e) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // never connected
-                }
-                close("upstream " + upstream.getHostString() + ":" + upstream.getPort() + " unreachable: " + e.getMessage(), false);
-                return;
-            }
-            log.accept(label + " connected, upstream " + upstream.getHostString() + ":" + upstream.getPort());
-            Thread.ofVirtual().name(label + " down").start(() -> pump(server, client, direction.down(), downFaults, "down"));
-            pump(client, server, direction.up(), upFaults, "up");
-        }
-
-        private void pump(Socket from, Socket to, boolean faulty, FaultSource injector, String name) {
-            try {
-                ReplyChannel channel = new ReplyChannel(to.getOutputStream(), faulty && faults.delays(), label + " " + name,
-                        e -> close(name + " write failed: " + e.getMessage(), false), () -> close("reset sent to both sides", true),
-                        writers, queueBudget);
-                channels.add(channel);
-                if (done.get()) {
-                    channel.stop(); // closed while this one was being made: close() did not see it
-                }
-                UnitSplitter splitter = faulty ? new UnitSplitter(maxFrame) : null;
-                InputStream in = from.getInputStream();
-                byte[] buf = new byte[8192];
-                long count = 0;
-                while (true) {
-                    int n = in.read(buf);
-                    if (n < 0) {
-                        if (splitter != null) {
-                            byte[] rest = splitter.drain();
-                            if (rest.length > 0) {
-                                channel.send(rest, 1, System.nanoTime());
-                            }
-                        }
-                        channel.finish(() -> halfClose(to, name));
-                        return;
-                    }
-                    long arrival = System.nanoTime();
-                    lastActivity = arrival;
-                    if (splitter == null) {
-                        channel.send(buf, 0, n, 1, arrival);
-                    } else {
-                        for (UnitSplitter.Unit u : splitter.feed(buf, 0, n)) {
-                            units.increment();
-                            count++;
-                            FaultSource.Decision d = injector.decide(null, u.corruptible(), u.bytes().length);
-                            if (d.clean()) {
-                                channel.send(u.bytes(), 1, arrival);
-                            } else {
-                                long unit = count;
-                                injector.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
-                                        + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + unit,
-                                        arrival, channel, counters, log, FaultSource.Listener.NONE);
-                            }
-                        }
-                    }
-                    channel.flush();
-                }
-            } catch (SocketException e) {
-                close(name + ": " + e.getMessage(), false);
-            } catch (IOException e) {
-                close(name + " failed: " + e.getMessage(), false);
-            } catch (Throwable e) {
-                close(name + " failed: " + e, false);
-            }
-        }
-
-        /** Passes an end of stream on; once both directions ended, the pair is done. */
-        private void halfClose(Socket to, String name) {
-            try {
-                to.shutdownOutput();
-            } catch (IOException ignored) {
-                // the other side is gone already
-            }
-            if (halfClosed.incrementAndGet() == 2) {
-                close("both sides closed", false);
-            } else {
-                halfClosedAt = System.nanoTime() | 1; // never 0, which means "not half-closed"
-            }
-        }
-
-        long stuckNanos(long now) {
-            long most = 0;
-            for (ReplyChannel c : channels) {
-                most = Math.max(most, c.stuckNanos(now));
-            }
-            return most;
-        }
-
-        void close(String why, boolean rst) {
-            if (!done.compareAndSet(false, true)) {
-                return;
-            }
-            for (Socket s : new Socket[]{client, server}) {
-                if (s == null) {
-                    continue;
-                }
-                try {
-                    if (rst) {
-                        s.setSoLinger(true, 0);
-                    }
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
-            // A writer waiting for its next reply would otherwise wait forever: two threads leaked
-            // per connection that ends abnormally.
-            for (ReplyChannel c : channels) {
-                c.stop();
-            }
-            open.remove(this);
-            safeLog(label + " closed: " + why);
         }
     }
 }

@@ -98,7 +98,7 @@ public final class FaultScript {
     }
 
     /** What a request is, for matching. */
-    enum RequestType { HELLO, DATA, LINE }
+    public enum RequestType { HELLO, DATA, LINE }
 
     /**
      * A request the server (or proxy) is about to answer.
@@ -109,7 +109,7 @@ public final class FaultScript {
      * @param reply     the server's request count (1 = the first request)
      * @param sinceOpen nanoseconds since the connection opened
      */
-    record Request(RequestType type, long seq, int arrival, long hello, long reply, long sinceOpen) {
+    public record Request(RequestType type, long seq, int arrival, long hello, long reply, long sinceOpen) {
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(us|ms|s|min)");
@@ -173,7 +173,7 @@ public final class FaultScript {
     }
 
     /** A fresh record of which rules fired, for one server or proxy. */
-    Runner runner() {
+    public Runner runner() {
         return new Runner(this);
     }
 
@@ -347,7 +347,7 @@ public final class FaultScript {
     }
 
     /** Which rules of a script fired, and the counts its selectors need; safe from any thread. */
-    static final class Runner {
+    public static final class Runner {
         private final FaultScript script;
         private final AtomicBoolean[] fired;
         private final AtomicLong hellos = new AtomicLong();
@@ -361,25 +361,25 @@ public final class FaultScript {
             }
         }
 
-        boolean isEmpty() {
+        public boolean isEmpty() {
             return script.rules.isEmpty();
         }
 
-        FaultScript script() {
+        public FaultScript script() {
             return script;
         }
 
         /** The next request number (1 = the first); every request the server answers takes one. */
-        long nextRequest() {
+        public long nextRequest() {
             return requests.incrementAndGet();
         }
 
-        long nextHello() {
+        public long nextHello() {
             return hellos.incrementAndGet();
         }
 
         /** The rules that fire on {@code r}, in script order; each once-rule fires at most once. */
-        List<Rule> fire(Request r) {
+        public List<Rule> fire(Request r) {
             List<Rule> out = null;
             for (int i = 0; i < fired.length; i++) {
                 Rule rule = script.rules.get(i);

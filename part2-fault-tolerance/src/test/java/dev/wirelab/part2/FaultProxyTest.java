@@ -4,6 +4,7 @@ import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameDecoder;
 import dev.wirelab.common.FrameFormatException;
+import dev.wirelab.part2.proxy.UnitSplitter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -117,33 +118,26 @@ class FaultProxyTest {
     }
 
     @Test
-    void connectionsThatEndAbnormallyLeaveNoDelayWriterBehind() throws Exception {
+    void connectionsThatEndAbnormallyLeaveNothingQueuedBehind() throws Exception {
+        HostileInputTest.Watch closes = new HostileInputTest.Watch("closed", 5);
         try (EchoServer server = EchoServer.builder().start();
-             FaultProxy proxy = proxy(server, FaultConfig.none().withDelay(Duration.ofMillis(1)), FaultProxy.Direction.BOTH)) {
+             FaultProxy proxy = FaultProxy.builder().upstream(server.address())
+                     .faults(FaultConfig.none().withDelay(Duration.ofSeconds(30))).direction(FaultProxy.Direction.UP)
+                     .log(closes).start()) {
             for (int i = 0; i < 5; i++) {
                 try (TestClient c = new TestClient(proxy.address())) {
                     c.sendLine("Test" + i);
-                    assertEquals("Test" + i + "\n", c.readLine());
-                    c.socket.setSoLinger(true, 0); // the client resets instead of closing
+                    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    while (proxy.queuedBytes() == 0 && System.nanoTime() < deadline) {
+                        Thread.onSpinWait(); // until the proxy read the line and queued it for 30 s
+                    }
+                    assertTrue(proxy.queuedBytes() > 0);
+                    c.socket.setSoLinger(true, 0); // the client resets while its line waits in the proxy
                 }
             }
-            assertTrue(proxy.writers().awaitAtMost(0, Duration.ofSeconds(10)),
-                    proxy.writers().live() + " delayed-reply writers still running after every client reset");
-        }
-    }
-
-    @Test
-    void queuedOneByteRepliesAreCountedWithTheirOverheadNotJustTheirPayload() throws Exception {
-        ReplyChannel channel = new ReplyChannel(java.io.OutputStream.nullOutputStream(), true, "test writer",
-                e -> { }, () -> { });
-        try {
-            long due = System.nanoTime() + Duration.ofHours(1).toNanos(); // stays queued
-            for (int i = 0; i < 1_000; i++) {
-                channel.send(new byte[]{'x'}, 1, due);
-            }
-            assertEquals(1_000 * (1 + ReplySink.ITEM_OVERHEAD_BYTES), channel.pendingBudgetUsed());
-        } finally {
-            channel.stop();
+            closes.await();
+            assertEquals(0, proxy.stats().active());
+            assertEquals(0, proxy.queuedBytes(), "every closed pair gave its queued replies' budget back");
         }
     }
 

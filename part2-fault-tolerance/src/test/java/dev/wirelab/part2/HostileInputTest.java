@@ -29,10 +29,16 @@ class HostileInputTest {
     static final class Watch implements Consumer<String> {
         final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final String wanted;
-        final CountDownLatch seen = new CountDownLatch(1);
+        final CountDownLatch seen;
 
         Watch(String wanted) {
+            this(wanted, 1);
+        }
+
+        /** Waits for {@code times} lines with {@code wanted}. */
+        Watch(String wanted, int times) {
             this.wanted = wanted;
+            this.seen = new CountDownLatch(times);
         }
 
         @Override

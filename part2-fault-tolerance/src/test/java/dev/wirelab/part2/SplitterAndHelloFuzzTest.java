@@ -3,6 +3,7 @@ package dev.wirelab.part2;
 import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameType;
+import dev.wirelab.part2.proxy.UnitSplitter;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -15,44 +15,44 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A raw socket to a test server: sends bytes, lines or frames and reads what comes back. */
-final class TestClient implements AutoCloseable {
+public final class TestClient implements AutoCloseable {
 
-    final Socket socket;
+    public final Socket socket;
     private final InputStream in;
 
-    TestClient(InetSocketAddress address) throws IOException {
+    public TestClient(InetSocketAddress address) throws IOException {
         socket = new Socket();
         socket.connect(address, 5000);
         socket.setSoTimeout(20_000); // a safety net only; tests wait on EOF or on a reply
         in = socket.getInputStream();
     }
 
-    TestClient send(byte[] bytes) throws IOException {
+    public TestClient send(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         return this;
     }
 
-    TestClient sendLine(String line) throws IOException {
+    public TestClient sendLine(String line) throws IOException {
         return send((line + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    TestClient sendFrame(Frame f) throws IOException {
+    public TestClient sendFrame(Frame f) throws IOException {
         return send(FrameCodec.encode(f));
     }
 
     /** Half-closes: the server sees EOF, sends what it still owes, then closes. */
-    TestClient shutdownOutput() throws IOException {
+    public TestClient shutdownOutput() throws IOException {
         socket.shutdownOutput();
         return this;
     }
 
     /** Every byte until the server closes. */
-    byte[] readToEnd() throws IOException {
+    public byte[] readToEnd() throws IOException {
         return in.readAllBytes();
     }
 
     /** Reads exactly n bytes. */
-    byte[] readExactly(int n) throws IOException {
+    public byte[] readExactly(int n) throws IOException {
         byte[] b = in.readNBytes(n);
         if (b.length != n) {
             throw new IOException("stream ended after " + b.length + " of " + n + " bytes");
@@ -60,7 +60,7 @@ final class TestClient implements AutoCloseable {
         return b;
     }
 
-    String readLine() throws IOException {
+    public String readLine() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) >= 0) {
@@ -73,7 +73,7 @@ final class TestClient implements AutoCloseable {
     }
 
     /** Reads frames until {@code count} arrived. */
-    List<Frame> readFrames(int count) throws IOException, FrameFormatException {
+    public List<Frame> readFrames(int count) throws IOException, FrameFormatException {
         FrameDecoder d = new FrameDecoder();
         List<Frame> frames = new ArrayList<>();
         byte[] buf = new byte[4096];
@@ -87,11 +87,11 @@ final class TestClient implements AutoCloseable {
         return frames;
     }
 
-    Frame readFrame() throws IOException, FrameFormatException {
+    public Frame readFrame() throws IOException, FrameFormatException {
         return readFrames(1).get(0);
     }
 
-    static List<String> lines(byte[] bytes) {
+    public static List<String> lines(byte[] bytes) {
         List<String> out = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < bytes.length; i++) {

@@ -1,8 +1,6 @@
 package dev.wirelab.part3;
 
-import dev.wirelab.common.Cli;
 import dev.wirelab.common.FrameCodec;
-import dev.wirelab.common.UserError;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,9 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code part3 client}: sends messages reliably and reports what it took. */
@@ -32,6 +32,8 @@ public final class ClientCommand implements Callable<Integer> {
     static final int MAX_WINDOW = 4096;
     /** Ten minutes: far beyond any useful timer, and far from overflowing nanoseconds. */
     static final long MAX_TIMEOUT_MS = 600_000;
+    /** A day: longer is surely a typo, and far from overflowing nanoseconds. */
+    static final long MAX_DEADLINE_SECONDS = 86_400;
 
     /**
      * Most memory one run's messages may take: all of them are held until acknowledged, so
@@ -44,10 +46,10 @@ public final class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Server port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--message", paramLabel = "TEXT", description = "A message to send; repeat for more.")
@@ -60,7 +62,7 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Size of each generated message (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--client-id", paramLabel = "ID", description = "Client id; HELLO says ID#<8 random hex digits>, new for every run (default: random).")
+    @Option(names = "--client-id", paramLabel = "ID", description = "Client id; HELLO says ID#XXXXXXXX, with 8 random hex digits new for every run (default: random).")
     String clientId;
 
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000",
@@ -83,6 +85,14 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Messages in flight at once; 1 = stop-and-wait (default: ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--give-up-after", paramLabel = "N", defaultValue = "" + ResilientClient.DEFAULT_GIVE_UP_AFTER,
+            description = "Give up the rest of the run after N messages in a row failed; 0 = never (default: ${DEFAULT-VALUE}).")
+    int giveUpAfter;
+
+    @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Give up whatever is not delivered SECONDS after the start; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    double deadlineSeconds;
+
     @Option(names = "--trace", description = "Print one line per event: the exchange as a ladder diagram (on stderr with --json).")
     boolean trace;
 
@@ -92,14 +102,14 @@ public final class ClientCommand implements Callable<Integer> {
     InputStream stdin = System.in;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         validate();
         List<byte[]> payloads = payloads();
         ResilientClient.Config cfg = config();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // With --json, stdout carries the JSON object and nothing else, so a program can parse it.
-        ClientListener listener = trace ? new TracePrinter(json ? err : out) : new ConnectNotes(err);
+        ClientListener listener = trace ? new TracePrinter(json ? err : out) : new ProgressNotes(err, payloads.size());
         Summary summary = new ResilientClient(cfg, listener).send(payloads);
         out.print(json ? summary.json() + System.lineSeparator() : summary.text());
         out.flush();
@@ -110,81 +120,93 @@ public final class ClientCommand implements Callable<Integer> {
         ResilientClient.Config cfg = ResilientClient.Config.to(host, port)
                 .withTimeouts(Duration.ofMillis(timeoutMs), Duration.ofMillis(minTimeoutMs), Duration.ofMillis(maxTimeoutMs))
                 .withMaxAttempts(maxAttempts)
-                .withWindow(window);
+                .withWindow(window)
+                .withGiveUpAfter(giveUpAfter)
+                .withDeadline(Duration.ofNanos((long) (deadlineSeconds * 1e9)));
         return clientId == null ? cfg : cfg.withClientId(clientId);
     }
 
-    /** Without --trace, a line on stderr for each retried connect, so a slow start does not look like a hang. */
-    private record ConnectNotes(PrintWriter err) implements ClientListener {
-        @Override
-        public void connectFailed(long t, String why, long retryInNanos) {
-            if (retryInNanos > 0) {
-                err.println("note: " + why + "; connecting again in " + Summary.millis(retryInNanos));
-                err.flush();
-            }
-        }
-    }
+    /** Most messages {@link #report} names one by one. */
+    static final int MAX_NAMED = 20;
 
-    /** Names every message that was not delivered on stderr; the exit code. */
+    /**
+     * Names every message that was not delivered on stderr, after one line that says how many and,
+     * when the run stopped early, why; messages never sent are one line. Returns the exit code.
+     */
     static int report(Summary summary, PrintWriter err) {
         if (summary.allDelivered()) {
-            return Cli.OK;
+            return CommandLine.ExitCode.OK;
         }
-        err.println("error: " + summary.failed().size() + " of " + summary.messages() + " messages not delivered:");
-        int shown = 0;
-        for (SendWindow.Failed f : summary.failed()) {
-            if (shown++ == 20) {
-                err.println("  ... and " + (summary.failed().size() - 20) + " more");
+        err.println("error: " + summary.failed().size() + " of " + summary.messages() + " messages not delivered"
+                + (summary.stoppedEarly().isEmpty() ? ":" : "; gave up the run: " + summary.stoppedEarly()));
+        List<SendWindow.Failed> tried = summary.failed().stream().filter(f -> f.transmissions() > 0).toList();
+        List<SendWindow.Failed> unsent = summary.failed().stream().filter(f -> f.transmissions() == 0).toList();
+        for (int i = 0; i < tried.size(); i++) {
+            if (i == MAX_NAMED) {
+                err.println("  ... and " + (tried.size() - MAX_NAMED) + " more");
                 break;
             }
+            SendWindow.Failed f = tried.get(i);
             err.println("  seq " + f.seq() + " " + TracePrinter.preview(f.payload()) + " after " + f.transmissions()
                     + " transmission" + (f.transmissions() == 1 ? "" : "s") + ": " + f.problem());
         }
+        if (!unsent.isEmpty()) {
+            long first = unsent.get(0).seq();
+            long last = unsent.get(unsent.size() - 1).seq();
+            err.println("  " + (unsent.size() == 1 ? "seq " + first + " " + TracePrinter.preview(unsent.get(0).payload())
+                    : "seq " + first + ".." + last + " (" + unsent.size() + " messages)") + " never sent");
+        }
         err.flush();
-        return Cli.FAILED;
+        return CommandLine.ExitCode.SOFTWARE;
     }
 
     private void validate() {
         if (port < 1 || port > 65535) {
-            throw new UserError("--port must be 1..65535, got " + port, Cli.USAGE);
+            throw usage("--port must be 1..65535, got " + port);
         }
         if (timeoutMs > MAX_TIMEOUT_MS || minTimeoutMs > MAX_TIMEOUT_MS || maxTimeoutMs > MAX_TIMEOUT_MS) {
-            throw new UserError("--timeout, --min-timeout and --max-timeout must be at most " + MAX_TIMEOUT_MS + " ms", Cli.USAGE);
+            throw usage("--timeout, --min-timeout and --max-timeout must be at most " + MAX_TIMEOUT_MS + " ms");
         }
         if (timeoutMs < 1 || minTimeoutMs < 0 || maxTimeoutMs < minTimeoutMs || maxTimeoutMs < timeoutMs) {
-            throw new UserError("timeouts must satisfy --timeout >= 1, --min-timeout >= 0, --max-timeout >= both (got "
-                    + timeoutMs + ", " + minTimeoutMs + ", " + maxTimeoutMs + ")", Cli.USAGE);
+            throw usage("timeouts must satisfy --timeout >= 1, --min-timeout >= 0, --max-timeout >= both (got "
+                    + timeoutMs + ", " + minTimeoutMs + ", " + maxTimeoutMs + ")");
         }
         if (maxAttempts < 1 || maxAttempts > 1000) {
-            throw new UserError("--max-attempts must be 1..1000, got " + maxAttempts, Cli.USAGE);
+            throw usage("--max-attempts must be 1..1000, got " + maxAttempts);
+        }
+        if (giveUpAfter < 0 || giveUpAfter > MAX_MESSAGES) {
+            throw usage("--give-up-after must be 0.." + MAX_MESSAGES + ", got " + giveUpAfter);
+        }
+        if (!(deadlineSeconds >= 0 && deadlineSeconds <= MAX_DEADLINE_SECONDS)) { // also NaN
+            throw usage("--deadline must be 0.." + MAX_DEADLINE_SECONDS + " seconds, got " + deadlineSeconds);
         }
         if (window < 1 || window > MAX_WINDOW) {
-            throw new UserError("--window must be 1.." + MAX_WINDOW + ", got " + window, Cli.USAGE);
+            throw usage("--window must be 1.." + MAX_WINDOW + ", got " + window);
         }
         if (clientId != null && (clientId.isEmpty()
                 || clientId.getBytes(StandardCharsets.UTF_8).length > FrameCodec.MAX_CLIENT_ID_BYTES)) {
-            throw new UserError("--client-id must be 1.." + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes of UTF-8", Cli.USAGE);
+            throw usage("--client-id must be 1.." + FrameCodec.MAX_CLIENT_ID_BYTES + " bytes of UTF-8");
         }
         if (count != null && (count < 1 || count > MAX_MESSAGES)) {
-            throw new UserError("--count must be 1.." + MAX_MESSAGES + ", got " + count, Cli.USAGE);
+            throw usage("--count must be 1.." + MAX_MESSAGES + ", got " + count);
         }
         if (size < 1 || size > FrameCodec.DEFAULT_MAX_PAYLOAD) {
-            throw new UserError("--size must be 1.." + FrameCodec.DEFAULT_MAX_PAYLOAD + ", got " + size, Cli.USAGE);
+            throw usage("--size must be 1.." + FrameCodec.DEFAULT_MAX_PAYLOAD + ", got " + size);
         }
         if (count != null && messages.isEmpty()) {
-            checkTotal("--count " + count + " x --size " + size, count, (long) count * size);
+            checkTotal(spec.commandLine(), "--count " + count + " x --size " + size, count, (long) count * size);
         }
     }
 
     /** Usage error when {@code n} messages of {@code bytes} in all would take more than {@link #MAX_TOTAL_BYTES}. */
-    static void checkTotal(String what, long n, long bytes) {
+    static void checkTotal(CommandLine cl, String what, long n, long bytes) {
         if (bytes + n * PER_MESSAGE_BYTES > MAX_TOTAL_BYTES) {
-            throw new UserError(what + " is too much to hold at once (at most " + (MAX_TOTAL_BYTES >> 20)
-                    + " MiB, counting " + PER_MESSAGE_BYTES + " bytes per message); send fewer or smaller messages", Cli.USAGE);
+            throw new ParameterException(cl, what + " is too much to hold at once (at most " + (MAX_TOTAL_BYTES >> 20)
+                    + " MiB, counting " + PER_MESSAGE_BYTES + " bytes per message); send fewer or smaller messages");
         }
     }
 
-    private List<byte[]> payloads() {
+    private List<byte[]> payloads() throws IOException {
         List<byte[]> out = new ArrayList<>();
         long total = 0;
         if (!messages.isEmpty()) {
@@ -193,7 +215,7 @@ public final class ClientCommand implements Callable<Integer> {
                 total += b.length;
                 out.add(b);
             }
-            checkTotal(out.size() + " messages", out.size(), total);
+            checkTotal(spec.commandLine(), out.size() + " messages", out.size(), total);
             return out;
         }
         if (count != null) {
@@ -210,8 +232,8 @@ public final class ClientCommand implements Callable<Integer> {
                     line.write(c);
                     pending = true;
                     if (line.size() > FrameCodec.DEFAULT_MAX_PAYLOAD + 1) { // + 1: a CR before the LF
-                        throw new UserError("line " + (out.size() + 1) + " of stdin is longer than the "
-                                + FrameCodec.DEFAULT_MAX_PAYLOAD + " bytes a frame may carry", Cli.USAGE);
+                        throw usage("line " + (out.size() + 1) + " of stdin is longer than the "
+                                + FrameCodec.DEFAULT_MAX_PAYLOAD + " bytes a frame may carry");
                     }
                     continue;
                 }
@@ -222,29 +244,33 @@ public final class ClientCommand implements Callable<Integer> {
                 line.reset();
                 pending = false;
                 if (out.size() == MAX_MESSAGES) {
-                    throw new UserError("more than " + MAX_MESSAGES + " lines on stdin");
+                    throw usage("more than " + MAX_MESSAGES + " lines on stdin");
                 }
                 checked(b, out.size() + 1);
                 total += b.length;
-                checkTotal("stdin", out.size() + 1, total);
+                checkTotal(spec.commandLine(), "stdin", out.size() + 1, total);
                 out.add(b);
                 if (c < 0) {
                     break;
                 }
             }
         } catch (IOException e) {
-            throw new UserError("cannot read stdin: " + e.getMessage());
+            throw new IOException("cannot read stdin: " + e.getMessage(), e);
         }
         if (out.isEmpty()) {
-            throw new UserError("nothing to send: give --message TEXT, --count N, or lines on stdin", Cli.USAGE);
+            throw usage("nothing to send: give --message TEXT, --count N, or lines on stdin");
         }
         return out;
     }
 
-    private static byte[] checked(byte[] payload, int n) {
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private byte[] checked(byte[] payload, int n) {
         if (payload.length > FrameCodec.DEFAULT_MAX_PAYLOAD) {
-            throw new UserError("message " + n + " is " + payload.length + " bytes, more than the "
-                    + FrameCodec.DEFAULT_MAX_PAYLOAD + " a frame may carry", Cli.USAGE);
+            throw usage("message " + n + " is " + payload.length + " bytes, more than the "
+                    + FrameCodec.DEFAULT_MAX_PAYLOAD + " a frame may carry");
         }
         return payload;
     }

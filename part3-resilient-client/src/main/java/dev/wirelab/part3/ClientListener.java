@@ -36,5 +36,18 @@ public interface ClientListener {
 
     default void connectionLost(long t, String detail) { }
 
+    /**
+     * The client waits {@code waitNanos} before it connects again, because the last
+     * {@code lostInARow} connections were all lost before a single ACK was accepted on them.
+     */
+    default void reconnectDelay(long t, long waitNanos, int lostInARow) { }
+
     default void gaveUp(long t, SendWindow.Failure.GaveUp gaveUp) { }
+
+    /**
+     * The run stops before every message was tried to the end ({@link ResilientClient.Config#giveUpAfter}
+     * messages failed in a row, the deadline passed, the server could not be reached):
+     * {@code unfinished} messages are given up with it.
+     */
+    default void stopped(long t, String reason, int unfinished) { }
 }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
@@ -67,7 +66,8 @@ public final class Experiment {
             Check c = check(got, payloads, summary.sessionId());
             return new Result(faults, window, summary, server.stats(), c.deliveredIntact(), c.deliveredTwice(), c.wrong());
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start the echo server: " + e.getMessage(), e);
+            // The server is ours and listening: neither it nor the client's start can fail but for a broken machine.
+            throw new UncheckedIOException("experiment run failed: " + e.getMessage(), e);
         }
     }
 
@@ -114,21 +114,6 @@ public final class Experiment {
             intactCount += b ? 1 : 0;
         }
         return new Check(intactCount, Math.max(twiceBySeq, twiceByMessage), wrong);
-    }
-
-    /** The experiment's table in Markdown. */
-    public static String table(List<Result> results) {
-        StringBuilder b = new StringBuilder();
-        b.append("| loss | corrupt | delay | window | delivered | once at server | transmissions/msg | expected 1/P(reply ok) | reconnects | elapsed | goodput (msg/s) |\n");
-        b.append("|-----:|--------:|------:|-------:|----------:|:--------------:|------------------:|--------------------:|-----------:|--------:|----------------:|\n");
-        for (Result r : results) {
-            Summary s = r.summary();
-            b.append(String.format(Locale.ROOT, "| %.2f | %.2f | %d ms | %d | %d/%d | %s | %.3f | %.3f | %d | %s | %.0f |%n",
-                    r.faults().loss(), r.faults().corrupt(), r.faults().delay().toMillis(), r.window(), s.delivered(),
-                    s.messages(), r.correct() ? "yes" : "NO", s.transmissionsPerMessage(), r.idealTransmissions(),
-                    s.reconnects(), Summary.millis(s.elapsedNanos()), s.goodputMessagesPerSecond()));
-        }
-        return b.toString();
     }
 
     /** A grid of fault settings: every loss with every corrupt rate, with a common delay. */

@@ -4,6 +4,10 @@ import dev.wirelab.common.Frame;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.FrameType;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ProtocolException;
+import java.net.UnknownHostException;
+import java.util.Locale;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.SecureRandom;
@@ -13,7 +17,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
@@ -30,14 +35,23 @@ import java.util.random.RandomGenerator;
  */
 public final class ResilientClient {
 
-    /** How the client behaves. Build with {@link #to(String, int)} and the {@code with} methods. */
+    /**
+     * How the client behaves. Build with {@link #to(String, int)} and the {@code with} methods.
+     *
+     * @param giveUpAfter messages given up in a row after which the rest of the run is given up
+     *                    too (0: never): a server that accepts connections but acknowledges
+     *                    nothing is reported after a few messages, not after all of them
+     * @param deadline    the longest the whole run may take ({@link Duration#ZERO}: no limit);
+     *                    what is not delivered by then is given up
+     */
     public record Config(String host, int port, String clientId, Duration initialTimeout, Duration minTimeout,
                          Duration maxTimeout, int maxAttempts, int window, double jitter, int maxPayload,
-                         Duration connectTimeout) {
+                         Duration connectTimeout, int giveUpAfter, Duration deadline) {
 
         public Config {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(clientId, "clientId");
+            Objects.requireNonNull(deadline, "deadline");
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port must be 1..65535, got " + port);
             }
@@ -51,26 +65,33 @@ public final class ResilientClient {
             if (maxAttempts < 1 || window < 1) {
                 throw new IllegalArgumentException("max attempts and window must be at least 1");
             }
+            if (giveUpAfter < 0 || deadline.isNegative()) {
+                throw new IllegalArgumentException("give-up count and deadline must not be negative");
+            }
         }
 
         /**
          * Defaults: a random client id, 1 s initial RTO (RFC 6298), RTO bounds 100 ms (Linux uses 200 ms;
          * below ~40 ms Nagle plus delayed ACKs on the server's side cause spurious timeouts) to 10 s,
-         * 15 attempts (Linux's tcp_retries2), stop-and-wait. The 10 s maximum deviates from RFC 6298,
-         * which allows a maximum only if it is at least 60 s: in a lab, a run should end within
-         * minutes, not wait a minute for each lost reply.
+         * 15 attempts (Linux's tcp_retries2), stop-and-wait, the run given up after 3 messages in a
+         * row failed, no deadline. The 10 s maximum deviates from RFC 6298, which allows a maximum
+         * only if it is at least 60 s: in a lab, a run should end within minutes, not wait a minute
+         * for each lost reply.
          */
         public static Config to(String host, int port) {
             return new Config(host, port, randomClientId(), Duration.ofSeconds(1), Duration.ofMillis(100),
-                    Duration.ofSeconds(10), 15, 1, 0.25, FrameCodec.DEFAULT_MAX_PAYLOAD, Duration.ofSeconds(5));
+                    Duration.ofSeconds(10), 15, 1, 0.25, FrameCodec.DEFAULT_MAX_PAYLOAD, Duration.ofSeconds(5),
+                    DEFAULT_GIVE_UP_AFTER, Duration.ZERO);
         }
 
         public Config withClientId(String id) {
-            return new Config(host, port, id, initialTimeout, minTimeout, maxTimeout, maxAttempts, window, jitter, maxPayload, connectTimeout);
+            return new Config(host, port, id, initialTimeout, minTimeout, maxTimeout, maxAttempts, window, jitter,
+                    maxPayload, connectTimeout, giveUpAfter, deadline);
         }
 
         public Config withTimeouts(Duration initial, Duration min, Duration max) {
-            return new Config(host, port, clientId, initial, min, max, maxAttempts, window, jitter, maxPayload, connectTimeout);
+            return new Config(host, port, clientId, initial, min, max, maxAttempts, window, jitter, maxPayload,
+                    connectTimeout, giveUpAfter, deadline);
         }
 
         public Config withInitialTimeout(Duration initial) {
@@ -78,11 +99,25 @@ public final class ResilientClient {
         }
 
         public Config withMaxAttempts(int n) {
-            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, n, window, jitter, maxPayload, connectTimeout);
+            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, n, window, jitter,
+                    maxPayload, connectTimeout, giveUpAfter, deadline);
         }
 
         public Config withWindow(int w) {
-            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, maxAttempts, w, jitter, maxPayload, connectTimeout);
+            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, maxAttempts, w, jitter,
+                    maxPayload, connectTimeout, giveUpAfter, deadline);
+        }
+
+        /** Gives up the rest of the run after {@code k} messages in a row were given up; 0 never does. */
+        public Config withGiveUpAfter(int k) {
+            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, maxAttempts, window, jitter,
+                    maxPayload, connectTimeout, k, deadline);
+        }
+
+        /** Bounds the whole run; {@link Duration#ZERO} for no bound. */
+        public Config withDeadline(Duration d) {
+            return new Config(host, port, clientId, initialTimeout, minTimeout, maxTimeout, maxAttempts, window, jitter,
+                    maxPayload, connectTimeout, giveUpAfter, d);
         }
 
         /** "client-" and 64 random bits: two clients started without --client-id never share an id. */
@@ -90,6 +125,9 @@ public final class ResilientClient {
             return "client-" + HexFormat.of().toHexDigits(SESSION_RANDOM.nextLong());
         }
     }
+
+    /** Messages given up in a row after which the rest of a run is given up, by default. */
+    public static final int DEFAULT_GIVE_UP_AFTER = 3;
 
     private static final SecureRandom SESSION_RANDOM = new SecureRandom();
 
@@ -132,6 +170,13 @@ public final class ResilientClient {
      */
     static final int MAX_SILENT_HELLOS = 3;
 
+    /**
+     * Replies read but not yet handled. Bounded: when the loop falls behind (a flood of replies, a
+     * trace written to a terminal that does not read), the reader stops reading and TCP's flow
+     * control holds the server back.
+     */
+    static final int EVENT_QUEUE_CAPACITY = 1024;
+
     private final Config cfg;
     private final ClientListener listener;
     private final RandomGenerator random;
@@ -146,8 +191,18 @@ public final class ResilientClient {
         this.random = random;
     }
 
-    /** Sends the messages with sequence numbers 1..n and returns when each is delivered or given up. */
-    public Summary send(List<byte[]> payloads) {
+    /**
+     * Sends the messages with sequence numbers 1..n and returns when each is delivered or given up.
+     * The run is bounded: each message by {@link Config#maxAttempts}, the run by
+     * {@link Config#giveUpAfter} failed messages in a row and by {@link Config#deadline}.
+     *
+     * @throws ConnectException     nothing listens at the address when the run starts (a server
+     *                              that goes away later is retried with backoff instead)
+     * @throws UnknownHostException the host name does not resolve
+     * @throws ProtocolException    the server does not speak wire format v1: its first bytes are
+     *                              not a frame, it echoes HELLO back, or it never answers HELLO
+     */
+    public Summary send(List<byte[]> payloads) throws IOException {
         return new Run(payloads).run();
     }
 
@@ -158,10 +213,13 @@ public final class ResilientClient {
         /** Connected, but no reply to HELLO within the RTO. */
         SILENT,
         /** The server replied to HELLO, but not with ACK 0 (ERROR, corrupt, reset). */
-        ANSWERED
+        ANSWERED,
+        /** The run's deadline came first. */
+        DEADLINE
     }
 
     private static final class ConnectFailed extends Exception {
+        private static final long serialVersionUID = 1L;
         final Failing kind;
 
         ConnectFailed(String message, Failing kind) {
@@ -184,7 +242,7 @@ public final class ResilientClient {
         final RetryPolicy policy = new RetryPolicy(cfg.maxAttempts(), cfg.jitter(),
                 cfg.minTimeout().isZero() ? Duration.ofMillis(1) : cfg.minTimeout(),
                 cfg.maxTimeout().compareTo(RECONNECT_WAIT_CAP) < 0 ? cfg.maxTimeout() : RECONNECT_WAIT_CAP, random);
-        final LinkedBlockingQueue<Connection.Event> events = new LinkedBlockingQueue<>();
+        final BlockingQueue<Connection.Event> events = new ArrayBlockingQueue<>(EVENT_QUEUE_CAPACITY);
         final String address = cfg.host() + ":" + cfg.port();
         final String sessionId = sessionId(cfg.clientId());
         long[] samples = new long[64];
@@ -197,18 +255,42 @@ public final class ResilientClient {
         long corruptReplies;
         long timeouts;
         long connectionsLost;
+        /** An ACK was accepted on the current connection. */
+        boolean progressOnConnection;
+        /** Connections in a row that were lost before a single ACK was accepted on them. */
+        int lostWithoutProgress;
+        /** How long to wait before the next connect, set when a connection is lost. */
+        long reconnectWait;
+        /** Messages given up since the last accepted ACK. */
+        int failedInARow;
+        /** Why the run stopped before every message was tried to the end; "" when it did not. */
+        String stoppedEarly = "";
+        /** A valid frame arrived in this run: the server speaks the wire format. */
+        boolean spoke;
+        final boolean hasDeadline = !cfg.deadline().isZero();
+        final long runDeadline = start + cfg.deadline().toNanos();
 
         Run(List<byte[]> payloads) {
             this.window = new SendWindow(payloads, 1, cfg.window(), cfg.maxAttempts());
         }
 
-        Summary run() {
+        Summary run() throws IOException {
             int hardFailures = 0;
             int silentHellos = 0;
             int answeredFailures = 0;
             try {
                 while (!window.isFinished()) {
+                    if (deadlinePassed()) {
+                        stop("the run's deadline of " + seconds(cfg.deadline()) + " passed");
+                        break;
+                    }
                     if (conn == null) {
+                        if (reconnectWait > 0) {
+                            listener.reconnectDelay(t(), reconnectWait, lostWithoutProgress);
+                            sleepNanos(untilDeadline(reconnectWait));
+                            reconnectWait = 0;
+                            continue;
+                        }
                         try {
                             listener.connecting(t(), address, hardFailures + silentHellos + answeredFailures + 1);
                             conn = open();
@@ -221,6 +303,9 @@ public final class ResilientClient {
                                 case UNREACHABLE -> hardFailures++;
                                 case SILENT -> silentHellos++;
                                 case ANSWERED -> answeredFailures++;
+                                case DEADLINE -> {
+                                    continue;
+                                }
                             }
                             boolean giveUp = !policy.mayRetry(hardFailures + silentHellos)
                                     || silentHellos >= Math.min(MAX_SILENT_HELLOS, policy.maxAttempts())
@@ -239,15 +324,25 @@ public final class ResilientClient {
                                 wait = policy.reconnectDelayNanos(hardFailures + silentHellos + Math.max(0, answeredFailures - 1));
                             }
                             listener.connectFailed(t(), e.getMessage(), wait);
+                            if (giveUp && e.kind == Failing.SILENT && !spoke) {
+                                // Never a single valid frame: the peer is not a wire-format server
+                                // at all (part 1's server, for one, reads and never answers).
+                                throw new ProtocolException("the server at " + address + " accepted the connection but never answered HELLO ("
+                                        + silentHellos + " tries over " + seconds(Duration.ofNanos(t())) + "): is it a wire format v1 server"
+                                        + " such as ./lab part2 echo-server? (part 1's server never answers)");
+                            }
                             if (giveUp) {
-                                window.failAll("could not talk to " + address + ": " + e.getMessage());
+                                stop("could not talk to " + address + ": " + e.getMessage());
                                 break;
                             }
-                            sleepNanos(wait);
+                            sleepNanos(untilDeadline(wait));
                             continue;
                         }
                     }
                     step();
+                    if (tooManyFailedInARow() && !window.isFinished()) {
+                        stop(failedInARow + " messages in a row failed");
+                    }
                 }
             } finally {
                 if (conn != null) {
@@ -255,6 +350,32 @@ public final class ResilientClient {
                 }
             }
             return summary();
+        }
+
+        /** Gives up everything not finished yet, and says why once. */
+        private void stop(String reason) {
+            stoppedEarly = reason;
+            int unsent = window.size() - window.delivered() - window.failedCount();
+            window.failAll("still unanswered when the run stopped");
+            listener.stopped(t(), reason, unsent);
+        }
+
+        private void gaveUp(SendWindow.Failure.GaveUp g) {
+            failedInARow++;
+            listener.gaveUp(t(), g);
+        }
+
+        private boolean tooManyFailedInARow() {
+            return cfg.giveUpAfter() > 0 && failedInARow >= cfg.giveUpAfter();
+        }
+
+        private boolean deadlinePassed() {
+            return hasDeadline && System.nanoTime() - runDeadline >= 0;
+        }
+
+        /** {@code nanos}, or less if the run's deadline comes first. */
+        private long untilDeadline(long nanos) {
+            return hasDeadline ? Math.max(0, Math.min(nanos, runDeadline - System.nanoTime())) : nanos;
         }
 
         /**
@@ -282,7 +403,7 @@ public final class ResilientClient {
                 for (SendWindow.Failure f : expired) {
                     listener.timeout(t(), f, rtt.rtoNanos());
                     if (f instanceof SendWindow.Failure.GaveUp g) {
-                        listener.gaveUp(t(), g);
+                        gaveUp(g);
                     }
                 }
                 int partial = conn.bufferedBytes();
@@ -295,10 +416,17 @@ public final class ResilientClient {
                     return;
                 }
             }
+            if (tooManyFailedInARow()) {
+                return; // the run is given up: nothing more goes out
+            }
             for (SendWindow.Transmission tx : window.due()) {
                 long sentAt = System.nanoTime();
                 long timeout = policy.timeoutNanos(rtt.rtoNanos(), tx.number(), rtt.maxRtoNanos());
-                conn.send(FrameCodec.encode(Frame.data(tx.seq(), tx.payload())));
+                if (!conn.trySend(FrameCodec.encode(Frame.data(tx.seq(), tx.payload())))) {
+                    // The writer is a megabyte behind (the server reads slowly): the rest stays
+                    // due, and the connection says when it may go.
+                    break;
+                }
                 window.sent(tx.seq(), sentAt, sentAt + timeout);
                 listener.send(t(), tx, timeout);
             }
@@ -306,7 +434,7 @@ public final class ResilientClient {
                 return;
             }
             long deadline = window.nextDeadline();
-            long wait = deadline == Long.MAX_VALUE ? rtt.maxRtoNanos() : deadline - System.nanoTime();
+            long wait = untilDeadline(deadline == Long.MAX_VALUE ? rtt.maxRtoNanos() : deadline - System.nanoTime());
             List<Connection.Event> batch = new ArrayList<>();
             Connection.Event first = poll(wait);
             if (first == null) {
@@ -336,16 +464,25 @@ public final class ResilientClient {
                     listener.connectionLost(t(), c.why());
                     drop(Cause.CONNECTION_LOST, c.why(), true);
                 }
+                case Connection.Writable w -> {
+                    // nothing to do: the next step sends what is due
+                }
             }
         }
 
         private void onFrame(Frame f) {
             long now = System.nanoTime();
+            spoke = true;
             switch (f.type()) {
                 case ACK -> {
                     switch (window.onAck(f.seq(), f.payload(), now)) {
-                        case SendWindow.AckOutcome.Accepted a when a.late() -> listener.lateAck(t(), a.seq(), a.transmissions());
+                        case SendWindow.AckOutcome.Accepted a when a.late() -> {
+                            failedInARow = 0;
+                            listener.lateAck(t(), a.seq(), a.transmissions());
+                        }
                         case SendWindow.AckOutcome.Accepted a -> {
+                            progressOnConnection = true;
+                            failedInARow = 0;
                             if (a.rttNanos() >= 0) {
                                 rtt.sample(a.rttNanos());
                                 addSample(a.rttNanos());
@@ -354,7 +491,7 @@ public final class ResilientClient {
                             for (SendWindow.Failure lost : a.overtaken()) {
                                 listener.overtaken(t(), lost);
                                 if (lost instanceof SendWindow.Failure.GaveUp g) {
-                                    listener.gaveUp(t(), g);
+                                    gaveUp(g);
                                 }
                             }
                         }
@@ -373,7 +510,7 @@ public final class ResilientClient {
                     SendWindow.Failure outcome = window.onError(f.seq(), reason);
                     listener.errorReply(t(), f.seq(), reason, outcome);
                     if (outcome instanceof SendWindow.Failure.GaveUp g) {
-                        listener.gaveUp(t(), g);
+                        gaveUp(g);
                     }
                 }
                 case HELLO, DATA -> {
@@ -396,59 +533,112 @@ public final class ResilientClient {
             conn.close();
             conn = null;
             connectionsLost++;
+            // One lost connection is a fault to repair at once. A server that breaks every
+            // connection before answering a single DATA (one that resets right after HELLO) would
+            // otherwise be reconnected to as fast as the loop runs: from the second such loss in a
+            // row, back off, starting from a few round trips and doubling up to a second.
+            lostWithoutProgress = progressOnConnection ? 0 : lostWithoutProgress + 1;
+            reconnectWait = policy.backoffNanos(lostWithoutProgress - 1, answeredBackoffBase());
             for (SendWindow.Failure f : failures) {
                 if (f instanceof SendWindow.Failure.GaveUp g) {
-                    listener.gaveUp(t(), g);
+                    gaveUp(g);
                 }
             }
         }
 
-        /** TCP connect, then HELLO with our client id, answered by ACK 0 within the RTO. */
-        private Connection open() throws ConnectFailed {
+        /**
+         * TCP connect, then HELLO with our client id, answered by ACK 0 within the RTO.
+         *
+         * @throws IOException when the run cannot start at all: nothing listens at the address, the
+         *                     host is unknown, or the server does not speak the wire format
+         */
+        private Connection open() throws ConnectFailed, IOException {
             events.clear();
             Socket socket = new Socket();
             try {
                 socket.setTcpNoDelay(true);
-                socket.connect(new InetSocketAddress(cfg.host(), cfg.port()), (int) Math.max(1, cfg.connectTimeout().toMillis()));
+                long connectMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilDeadline(cfg.connectTimeout().toNanos())));
+                socket.connect(new InetSocketAddress(cfg.host(), cfg.port()), (int) Math.min(Integer.MAX_VALUE, connectMillis));
             } catch (IOException e) {
                 closeQuietly(socket);
+                if (connections == 0 && !spoke) {
+                    // Before the first connection a refusal is no fault to ride out: there is no
+                    // server (a server that restarts mid-run is retried with backoff below).
+                    if (e instanceof UnknownHostException) {
+                        throw new UnknownHostException("unknown host " + cfg.host());
+                    }
+                    if (e instanceof ConnectException && (e.getMessage() == null
+                            || e.getMessage().toLowerCase(Locale.ROOT).contains("refused"))) {
+                        throw new ConnectException("nothing listens on " + address);
+                    }
+                }
                 throw new ConnectFailed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), false);
             }
             Connection c = new Connection(socket, ++epoch, cfg.maxPayload(), events);
             c.start();
             long sentAt = System.nanoTime();
-            c.send(FrameCodec.encode(Frame.hello(sessionId)));
+            byte[] hello = FrameCodec.encode(Frame.hello(sessionId));
+            c.trySend(hello);
             listener.helloSent(t(), sessionId);
             long deadline = sentAt + rtt.rtoNanos();
             while (true) {
-                Connection.Event ev = poll(deadline - System.nanoTime());
+                Connection.Event ev = poll(untilDeadline(deadline - System.nanoTime()));
                 if (ev == null) {
+                    if (deadlinePassed()) {
+                        c.close();
+                        throw new ConnectFailed("the run's deadline passed during HELLO", Failing.DEADLINE);
+                    }
                     if (deadline - System.nanoTime() <= 0) {
                         c.close();
                         long waited = rtt.rtoNanos();
                         rtt.backoff();
-                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited), Failing.SILENT);
+                        // Before any valid frame, the likely cause is the wrong server (part 1's
+                        // never answers), and the student should hear it at the first silence.
+                        throw new ConnectFailed("no reply to HELLO within " + Summary.millis(waited)
+                                + (spoke ? "" : " (is it a wire format v1 server?)"), Failing.SILENT);
                     }
                     continue;
                 }
                 if (ev.epoch() != c.epoch()) {
                     continue;
                 }
+                if (ev instanceof Connection.Received r && !spoke && r.frame().type() == FrameType.HELLO) {
+                    c.close();
+                    throw new ProtocolException("the server at " + address + (Arrays.equals(FrameCodec.encode(r.frame()), hello)
+                            ? " sent our HELLO back unchanged: it is a plain echo server, not a wire format v1 server"
+                            : " answered HELLO with a HELLO: it is not a wire format v1 server")
+                            + " (part 3 needs one such as ./lab part2 echo-server)");
+                }
+                if (ev instanceof Connection.Broken b && !spoke && b.framesBefore() == 0 && !startsLikeDamagedFrame(b.firstBytes())) {
+                    c.close();
+                    String tls = tlsRecord(b.firstBytes());
+                    if (tls != null) {
+                        throw new ProtocolException("the server at " + address + " speaks TLS: it answered HELLO with " + tls
+                                + "; part 3 speaks plain wire format v1 (use a server such as ./lab part2 echo-server)");
+                    }
+                    throw new ProtocolException("the server at " + address + " does not speak wire format v1: it answered HELLO with \""
+                            + dev.wirelab.common.Bytes.escape(b.firstBytes()) + "\"" + (b.firstBytes().length == Connection.FIRST_BYTES ? "..." : "")
+                            + " (part 3 needs a wire format v1 server such as ./lab part2 echo-server)");
+                }
                 switch (ev) {
                     case Connection.Received r when r.frame().type() == FrameType.ACK && r.frame().seq() == 0 -> {
+                        spoke = true;
                         long sample = System.nanoTime() - sentAt;
                         // A round trip all the same, so it teaches the RTO; but the RTT figures in
                         // the summary are those of DATA messages.
                         rtt.sample(sample);
                         listener.connected(t(), sessionId, sample);
+                        progressOnConnection = false;
                         return c;
                     }
                     case Connection.Received r when r.frame().type() == FrameType.ERROR && r.frame().seq() == 0 -> {
+                        spoke = true;
                         errorReplies++;
                         c.close();
                         throw new ConnectFailed("server answered HELLO with ERROR \"" + serverText(r.frame().payload()) + "\"", true);
                     }
                     case Connection.Received r -> {
+                        spoke = true;
                         c.close();
                         throw new ConnectFailed("server answered HELLO with " + r.frame().type() + " " + r.frame().seq(), true);
                     }
@@ -461,6 +651,9 @@ public final class ResilientClient {
                     case Connection.Closed cl -> {
                         c.close();
                         throw new ConnectFailed(cl.why() + " during HELLO", true);
+                    }
+                    case Connection.Writable w -> {
+                        // only DATA can be refused
                     }
                 }
             }
@@ -491,17 +684,57 @@ public final class ResilientClient {
         }
 
         private Summary summary() {
+            // Taken first: nothing done to report the run counts as part of it.
+            long elapsed = System.nanoTime() - start;
             long[] sorted = Arrays.copyOf(samples, sampleCount);
             Arrays.sort(sorted);
             return new Summary(sessionId, window.size(), window.delivered(), window.failed(), window.transmissions(),
                     window.retransmissions(), Math.max(0, connections - 1), window.staleAcks(), errorReplies,
                     corruptReplies, timeouts, connectionsLost, sampleCount, percentile(sorted, 0.50),
-                    percentile(sorted, 0.99), rtt.rtoNanos(), System.nanoTime() - start, window.deliveredBytes());
+                    percentile(sorted, 0.99), rtt.rtoNanos(), elapsed, window.deliveredBytes(),
+                    stoppedEarly);
         }
 
         private long t() {
             return System.nanoTime() - start;
         }
+    }
+
+    /**
+     * Whether bytes that failed the frame checks still look like the start of a frame that was
+     * damaged on the way (part 2's corruption changes one byte): at most one of magic, version
+     * and a known type is wrong. Text, TLS records or HTTP get two or more of them wrong.
+     */
+    static boolean startsLikeDamagedFrame(byte[] first) {
+        int n = Math.min(4, first.length);
+        int wrong = 0;
+        for (int i = 0; i < n; i++) {
+            int b = first[i] & 0xff;
+            boolean ok = switch (i) {
+                case 0 -> b == FrameCodec.MAGIC_0;
+                case 1 -> b == FrameCodec.MAGIC_1;
+                case 2 -> b == FrameCodec.VERSION;
+                default -> b >= FrameType.HELLO.code() && b <= FrameType.ERROR.code();
+            };
+            wrong += ok ? 0 : 1;
+        }
+        return wrong <= 1;
+    }
+
+    /**
+     * What a TLS server's first bytes are, or null if they are no TLS record header: content type
+     * 20..24, then version 3.x (every SSL 3 / TLS version so far). A TLS server that gets
+     * anything but a ClientHello answers with an alert.
+     */
+    static String tlsRecord(byte[] first) {
+        if (first.length < 3 || first[1] != 3 || (first[2] & 0xff) > 4) {
+            return null;
+        }
+        return switch (first[0]) {
+            case 21 -> "a TLS alert";
+            case 20, 22, 23, 24 -> "a TLS record";
+            default -> null;
+        };
     }
 
     /** Longest ERROR reason shown, in bytes: it is the server's text and may be anything. */
@@ -515,6 +748,10 @@ public final class ResilientClient {
         int n = Math.min(text.length, MAX_REASON_BYTES);
         String s = dev.wirelab.common.Bytes.escape(text, 0, n);
         return n < text.length ? s + "...(" + text.length + " bytes)" : s;
+    }
+
+    static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toNanos() / 1e9);
     }
 
     private static void sleepNanos(long nanos) {

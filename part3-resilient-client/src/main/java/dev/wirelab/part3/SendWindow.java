@@ -409,6 +409,15 @@ public final class SendWindow {
         return new EnumMap<>(retransmissions);
     }
 
+    /** Messages given up so far. */
+    public int failedCount() {
+        int n = 0;
+        for (Msg m : msgs) {
+            n += m.state == State.FAILED ? 1 : 0;
+        }
+        return n;
+    }
+
     public List<Failed> failed() {
         List<Failed> out = new ArrayList<>();
         for (Msg m : msgs) {

@@ -1,6 +1,17 @@
 package dev.wirelab.part3;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wirelab.common.Bytes;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.List;
@@ -12,13 +23,16 @@ import java.util.Map;
  *
  * @param sessionId   the id the client said HELLO with: its client id, '#', and a random suffix
  * @param rttP50Nanos -1 when no RTT sample was taken
+ * @param stoppedEarly why the run was given up before every message was tried to the end, e.g.
+ *                     "3 messages in a row failed"; empty when it was not
  */
 public record Summary(String sessionId, int messages, int delivered, List<SendWindow.Failed> failed, long transmissions,
                       Map<Cause, Long> retransmissions, int reconnects, long staleAcks, long errorReplies,
                       long corruptReplies, long timeouts, long connectionsLost, int rttSamples, long rttP50Nanos,
-                      long rttP99Nanos, long finalRtoNanos, long elapsedNanos, long deliveredBytes) {
+                      long rttP99Nanos, long finalRtoNanos, long elapsedNanos, long deliveredBytes, String stoppedEarly) {
 
     public Summary {
+        java.util.Objects.requireNonNull(stoppedEarly, "stoppedEarly");
         failed = List.copyOf(failed);
         retransmissions = new EnumMap<>(retransmissions);
     }
@@ -51,7 +65,10 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
         row(b, "session", Bytes.escape(sessionId.getBytes(StandardCharsets.UTF_8)));
         row(b, "messages", String.valueOf(messages));
         row(b, "delivered", String.valueOf(delivered));
-        row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedSeqs() + ")");
+        row(b, "failed", failed.isEmpty() ? "0" : failed.size() + " (seq " + failedRanges() + ")");
+        if (!stoppedEarly.isEmpty()) {
+            row(b, "stopped early", stoppedEarly);
+        }
         row(b, "transmissions", transmissions + (delivered == 0 ? " (nothing delivered)"
                 : String.format(Locale.ROOT, " (%.3f per delivered message)", transmissionsPerMessage())));
         StringBuilder causes = new StringBuilder();
@@ -69,83 +86,82 @@ public record Summary(String sessionId, int messages, int delivered, List<SendWi
         return b.toString();
     }
 
-    /** The summary as one JSON object on one line. */
+    /**
+     * The summary as one JSON object on one line, in ASCII: anything else in the session id (it
+     * comes from the user) is escaped, so the line is safe on any terminal and in any file.
+     */
     public String json() {
-        StringBuilder b = new StringBuilder("{");
-        b.append("\"session_id\":").append(jsonString(sessionId)).append(',');
-        field(b, "messages", messages);
-        field(b, "delivered", delivered);
-        field(b, "failed", failed.size());
-        b.append("\"failed_seqs\":[").append(failedSeqs()).append("],");
-        field(b, "transmissions", transmissions);
-        field(b, "retransmissions", retransmissionsTotal());
-        b.append("\"retransmissions_by_cause\":{");
-        boolean first = true;
-        for (Cause c : Cause.values()) {
-            b.append(first ? "" : ",").append('"').append(c.key()).append("\":").append(retransmissions.get(c));
-            first = false;
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("session_id", sessionId);
+        o.put("messages", messages);
+        o.put("delivered", delivered);
+        o.put("failed", failed.size());
+        ArrayNode seqs = o.putArray("failed_seqs");
+        failed.forEach(f -> seqs.add(f.seq()));
+        if (stoppedEarly.isEmpty()) {
+            o.putNull("stopped_early");
+        } else {
+            o.put("stopped_early", stoppedEarly);
         }
-        b.append("},");
-        field(b, "reconnects", reconnects);
-        field(b, "stale_acks", staleAcks);
-        field(b, "error_replies", errorReplies);
-        field(b, "corrupt_replies", corruptReplies);
-        field(b, "timeouts", timeouts);
-        field(b, "connections_lost", connectionsLost);
-        field(b, "rtt_samples", rttSamples);
-        b.append("\"rtt_p50_ms\":").append(rttSamples == 0 ? "null" : num(rttP50Nanos / 1e6)).append(',');
-        b.append("\"rtt_p99_ms\":").append(rttSamples == 0 ? "null" : num(rttP99Nanos / 1e6)).append(',');
-        b.append("\"final_rto_ms\":").append(num(finalRtoNanos / 1e6)).append(',');
-        b.append("\"elapsed_ms\":").append(num(elapsedNanos / 1e6)).append(',');
-        b.append("\"goodput_msgs_per_s\":").append(num(goodputMessagesPerSecond())).append(',');
-        b.append("\"goodput_bytes_per_s\":").append(num(goodputBytesPerSecond()));
-        return b.append('}').toString();
+        o.put("transmissions", transmissions);
+        o.put("retransmissions", retransmissionsTotal());
+        ObjectNode byCause = o.putObject("retransmissions_by_cause");
+        for (Cause c : Cause.values()) {
+            byCause.put(c.key(), retransmissions.get(c));
+        }
+        o.put("reconnects", reconnects);
+        o.put("stale_acks", staleAcks);
+        o.put("error_replies", errorReplies);
+        o.put("corrupt_replies", corruptReplies);
+        o.put("timeouts", timeouts);
+        o.put("connections_lost", connectionsLost);
+        o.put("rtt_samples", rttSamples);
+        o.set("rtt_p50_ms", rttSamples == 0 ? NullNode.instance : num(rttP50Nanos / 1e6));
+        o.set("rtt_p99_ms", rttSamples == 0 ? NullNode.instance : num(rttP99Nanos / 1e6));
+        o.set("final_rto_ms", num(finalRtoNanos / 1e6));
+        o.set("elapsed_ms", num(elapsedNanos / 1e6));
+        o.set("goodput_msgs_per_s", num(goodputMessagesPerSecond()));
+        o.set("goodput_bytes_per_s", num(goodputBytesPerSecond()));
+        try {
+            return Json.MAPPER.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            // A tree of strings and numbers always serialises.
+            throw new IllegalStateException("summary as JSON: " + e.getMessage(), e);
+        }
     }
 
-    private String failedSeqs() {
+    /**
+     * Built on first use, not when the class loads: setting Jackson up takes a few hundred
+     * milliseconds in a cold JVM, and every run that never prints JSON would pay for it.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    }
+
+    /** Milliseconds and rates to the microsecond (three decimals), as the text summary shows them; null when undefined. */
+    private static JsonNode num(double v) {
+        return Double.isFinite(v) ? DecimalNode.valueOf(BigDecimal.valueOf(v).setScale(3, RoundingMode.HALF_UP)) : NullNode.instance;
+    }
+
+    /** "1..3, 5, 7..100": ten thousand failed messages stay one short line. */
+    String failedRanges() {
         StringBuilder s = new StringBuilder();
-        for (SendWindow.Failed f : failed) {
-            s.append(s.isEmpty() ? "" : ",").append(f.seq());
+        for (int i = 0; i < failed.size(); ) {
+            int j = i;
+            while (j + 1 < failed.size() && failed.get(j + 1).seq() == failed.get(j).seq() + 1) {
+                j++;
+            }
+            s.append(s.isEmpty() ? "" : ", ").append(failed.get(i).seq());
+            if (j > i) {
+                s.append(j == i + 1 ? ", " : "..").append(failed.get(j).seq());
+            }
+            i = j + 1;
         }
         return s.toString();
     }
 
     private static void row(StringBuilder b, String name, String value) {
         b.append(String.format(Locale.ROOT, "  %-16s %s%n", name, value));
-    }
-
-    private static void field(StringBuilder b, String name, long value) {
-        b.append('"').append(name).append("\":").append(value).append(',');
-    }
-
-    /** A JSON string literal; the client id comes from the user and may hold quotes or control characters. */
-    static String jsonString(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !validSurrogate(s, i)) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    private static boolean validSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
-    }
-
-    private static String num(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
     }
 
     /** Nanoseconds as milliseconds for people: "0.213 ms", "20.0 ms", "1500.0 ms" (always ms, so outputs compare). */

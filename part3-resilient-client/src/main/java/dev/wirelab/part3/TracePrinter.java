@@ -1,41 +1,54 @@
 package dev.wirelab.part3;
 
-import dev.wirelab.common.Bytes;
+import dev.wirelab.part3.TraceEvent.Arrow;
 import java.io.PrintWriter;
-import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
- * The {@code --trace} output: one line per event, client-to-server lines marked {@code -->},
- * server-to-client lines {@code <--}, and problems {@code !!} — read top to bottom it is the ladder
- * diagram of the exchange.
+ * The {@code --trace} output: the client's events as {@link TraceEvent}s, one line each,
+ * client-to-server lines marked {@code -->}, server-to-client lines {@code <--}, and problems
+ * {@code !!} — read top to bottom it is the ladder diagram of the exchange.
+ *
+ * <p>{@link #TracePrinter(PrintWriter)} prints each line as it happens (flushed, so a trace piped
+ * into another program is live); {@link #TracePrinter(Consumer)} hands the events to the caller
+ * instead, e.g. to keep the last few and print them with {@link TraceEvent#ladder} when something
+ * went wrong.
  */
 public final class TracePrinter implements ClientListener {
 
-    private static final int PREVIEW = 24;
-    private final PrintWriter out;
+    private final Consumer<TraceEvent> sink;
 
+    /** Prints every event as one line on {@code out}. */
     public TracePrinter(PrintWriter out) {
-        this.out = out;
+        this(e -> {
+            out.println(e.line());
+            out.flush();
+        });
+    }
+
+    /** Hands every event to {@code sink}, on the client's event-loop thread. */
+    public TracePrinter(Consumer<TraceEvent> sink) {
+        this.sink = sink;
     }
 
     @Override
     public void connecting(long t, String address, int attempt) {
-        line(t, "   ", "connect", address + (attempt > 1 ? " (attempt " + attempt + ")" : ""));
+        line(t, Arrow.NOTE, "connect", address + (attempt > 1 ? " (attempt " + attempt + ")" : ""));
     }
 
     @Override
     public void helloSent(long t, String clientId) {
-        line(t, "-->", "HELLO", "session id \"" + text(clientId) + "\"");
+        line(t, Arrow.TO_SERVER, "HELLO", "session id \"" + text(clientId) + "\"");
     }
 
     @Override
     public void connected(long t, String clientId, long helloRttNanos) {
-        line(t, "<--", "ACK 0", "HELLO accepted for session id \"" + text(clientId) + "\" (rtt " + Summary.millis(helloRttNanos) + ")");
+        line(t, Arrow.TO_CLIENT, "ACK 0", "HELLO accepted for session id \"" + text(clientId) + "\" (rtt " + Summary.millis(helloRttNanos) + ")");
     }
 
     @Override
     public void connectFailed(long t, String why, long retryInNanos) {
-        line(t, "!! ", "no connect", why + (retryInNanos > 0 ? "; retry in " + Summary.millis(retryInNanos) : ""));
+        line(t, Arrow.PROBLEM, "no connect", why + (retryInNanos > 0 ? "; retry in " + Summary.millis(retryInNanos) : ""));
     }
 
     @Override
@@ -44,25 +57,25 @@ public final class TracePrinter implements ClientListener {
         if (tx.isRetransmission()) {
             what += ", retransmission " + (tx.number() - 1) + " after " + tx.cause().label();
         }
-        line(t, "-->", "DATA " + tx.seq(), what + ", timer " + Summary.millis(timeoutNanos));
+        line(t, Arrow.TO_SERVER, "DATA " + tx.seq(), what + ", timer " + Summary.millis(timeoutNanos));
     }
 
     @Override
     public void ack(long t, long seq, long rttNanos, long rtoNanos, int transmissions) {
         String rtt = rttNanos >= 0 ? "rtt " + Summary.millis(rttNanos) + ", rto now " + Summary.millis(rtoNanos)
                 : "sent " + transmissions + " times, no RTT sample (Karn's rule)";
-        line(t, "<--", "ACK " + seq, "delivered, echo matches; " + rtt);
+        line(t, Arrow.TO_CLIENT, "ACK " + seq, "delivered, echo matches; " + rtt);
     }
 
     @Override
     public void lateAck(long t, long seq, int transmissions) {
-        line(t, "<--", "ACK " + seq, "delivered after all, echo matches: a late reply for a message given up after "
+        line(t, Arrow.TO_CLIENT, "ACK " + seq, "delivered after all, echo matches: a late reply for a message given up after "
                 + transmissions + " transmission" + (transmissions == 1 ? "" : "s"));
     }
 
     @Override
     public void staleAck(long t, long seq, String why) {
-        line(t, "<--", "ACK " + seq, "stale (" + why + "), ignored");
+        line(t, Arrow.TO_CLIENT, "ACK " + seq, "stale (" + why + "), ignored");
     }
 
     @Override
@@ -72,51 +85,59 @@ public final class TracePrinter implements ClientListener {
             case SendWindow.Failure.GaveUp g -> "give up";
             case SendWindow.Failure.Stale s -> "stale (" + s.why() + "), ignored";
         };
-        line(t, "<--", "ERROR " + seq, "\"" + reason + "\" -> " + then);
+        line(t, Arrow.TO_CLIENT, "ERROR " + seq, "\"" + reason + "\" -> " + then);
     }
 
     @Override
     public void timeout(long t, SendWindow.Failure outcome, long rtoNanos) {
-        line(t, "!! ", "timeout", "DATA " + outcome.seq() + ": no reply in time -> "
+        line(t, Arrow.PROBLEM, "timeout", "DATA " + outcome.seq() + ": no reply in time -> "
                 + (outcome instanceof SendWindow.Failure.GaveUp ? "give up" : "resend") + ", rto backed off to "
                 + Summary.millis(rtoNanos));
     }
 
     @Override
     public void overtaken(long t, SendWindow.Failure outcome) {
-        line(t, "!! ", "overtaken", "DATA " + outcome.seq() + ": " + SendWindow.FAST_RETRANSMIT_THRESHOLD
+        line(t, Arrow.PROBLEM, "overtaken", "DATA " + outcome.seq() + ": " + SendWindow.FAST_RETRANSMIT_THRESHOLD
                 + " later messages were acknowledged first, its reply is lost -> "
                 + (outcome instanceof SendWindow.Failure.GaveUp ? "give up" : "resend now (fast retransmit)"));
     }
 
     @Override
     public void corrupt(long t, String detail) {
-        line(t, "!! ", "corrupt", detail + " -> drop the connection, reconnect, resend");
+        line(t, Arrow.PROBLEM, "corrupt", detail + " -> drop the connection, reconnect, resend");
     }
 
     @Override
     public void connectionLost(long t, String detail) {
-        line(t, "!! ", "lost", detail + " -> reconnect, resend what is unacknowledged");
+        line(t, Arrow.PROBLEM, "lost", detail + " -> reconnect, resend what is unacknowledged");
+    }
+
+    @Override
+    public void reconnectDelay(long t, long waitNanos, int lostInARow) {
+        line(t, Arrow.NOTE, "wait", Summary.millis(waitNanos) + " before connecting again: " + lostInARow
+                + (lostInARow == 1 ? " connection" : " connections in a row") + " lost before any ACK");
     }
 
     @Override
     public void gaveUp(long t, SendWindow.Failure.GaveUp g) {
-        line(t, "!! ", "give up", "DATA " + g.seq() + " after " + g.failedAttempts() + " failed attempts, last: " + g.problem());
+        line(t, Arrow.PROBLEM, "give up", "DATA " + g.seq() + " after " + g.failedAttempts() + " failed attempts, last: " + g.problem());
     }
 
-    private void line(long t, String arrow, String event, String detail) {
-        out.println(String.format(Locale.ROOT, "%10.3f ms  %s %-10s %s", t / 1e6, arrow, event, detail));
-        out.flush();
+    @Override
+    public void stopped(long t, String reason, int unfinished) {
+        line(t, Arrow.PROBLEM, "stop", reason + " -> give up the run, " + unfinished + " message" + (unfinished == 1 ? "" : "s")
+                + " not delivered with it");
     }
 
-    /** Text from the user or the server, made safe for one terminal line. */
-    static String text(String s) {
-        return Bytes.escape(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    private void line(long t, Arrow arrow, String event, String detail) {
+        sink.accept(new TraceEvent(t, arrow, event, detail));
+    }
+
+    private static String text(String s) {
+        return TraceEvent.text(s);
     }
 
     static String preview(byte[] payload) {
-        int n = Math.min(payload.length, PREVIEW);
-        String s = "\"" + Bytes.escape(payload, 0, n) + "\"";
-        return n < payload.length ? s + "..." : s;
+        return TraceEvent.preview(payload);
     }
 }

@@ -2,9 +2,11 @@ package dev.wirelab.part3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wirelab.common.Cli;
 import dev.wirelab.part2.Delivery;
 import dev.wirelab.part2.EchoServer;
@@ -21,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,12 +33,14 @@ import picocli.CommandLine;
 @Timeout(60)
 class CommandsTest {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     record Run(int exit, String out, String err) { }
 
     private static Run run(Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(command);
+        CommandLine cl = Part3.configure(Cli.commandLine(command));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute(args);
@@ -100,15 +103,20 @@ class CommandsTest {
                     "--count", "50", "--size", "20", "--window", "4", "--json", "--client-id", "say \"hi\"\t");
             assertEquals(0, r.exit(), r.err());
             assertEquals(1, r.out().lines().count(), r.out());
-            Map<?, ?> json = assertInstanceOf(Map.class, Json.parse(r.out()), r.out());
-            assertEquals(50.0, json.get("delivered"));
-            assertEquals(0.0, json.get("failed"));
-            assertEquals(List.of(), json.get("failed_seqs"));
-            assertTrue((Double) json.get("retransmissions") > 0, r.out());
-            assertTrue((Double) json.get("reconnects") > 0, r.out());
-            assertTrue((Double) json.get("elapsed_ms") > 0, r.out());
-            assertTrue(((String) json.get("session_id")).matches("say \"hi\"\t#[0-9a-f]{8}"), r.out());
-            assertInstanceOf(Map.class, json.get("retransmissions_by_cause"));
+            JsonNode json = JSON.readTree(r.out());
+            assertTrue(json.isObject(), r.out());
+            assertEquals(50, json.get("delivered").intValue());
+            assertEquals(0, json.get("failed").intValue());
+            assertTrue(json.get("failed_seqs").isArray() && json.get("failed_seqs").isEmpty(), r.out());
+            assertTrue(json.get("stopped_early").isNull(), r.out());
+            assertTrue(json.get("retransmissions").longValue() > 0, r.out());
+            assertTrue(json.get("reconnects").intValue() > 0, r.out());
+            assertTrue(json.get("elapsed_ms").doubleValue() > 0, r.out());
+            assertTrue(json.get("session_id").textValue().matches("say \"hi\"\t#[0-9a-f]{8}"), r.out());
+            JsonNode byCause = json.get("retransmissions_by_cause");
+            assertEquals(json.get("retransmissions").longValue(), byCause.get("corrupt").longValue()
+                    + byCause.get("timeout").longValue() + byCause.get("fast_retransmit").longValue()
+                    + byCause.get("error_reply").longValue() + byCause.get("connection_lost").longValue(), r.out());
         }
     }
 
@@ -118,8 +126,7 @@ class CommandsTest {
             Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1",
                     "--count", "10", "--json", "--trace");
             assertEquals(0, r.exit(), r.err());
-            Map<?, ?> json = assertInstanceOf(Map.class, Json.parse(r.out()), r.out());
-            assertEquals(10.0, json.get("delivered"));
+            assertEquals(10, JSON.readTree(r.out()).get("delivered").intValue(), r.out());
             assertTrue(r.err().contains("--> DATA 10"), r.err());
         }
     }
@@ -145,7 +152,7 @@ class CommandsTest {
                 new ByteArrayInputStream(new byte[1 << 20]));
         Run r = run(cmd, "--port", "1", "--host", "127.0.0.1");
         assertEquals(2, r.exit(), r.err());
-        assertEquals("error: line 2 of stdin is longer than the 65536 bytes a frame may carry", r.err().strip());
+        assertEquals("error: line 2 of stdin is longer than the 65536 bytes a frame may carry (see: client --help)", r.err().strip());
     }
 
     @Test
@@ -164,27 +171,44 @@ class CommandsTest {
     }
 
     @Test
-    void anUnreachableServerExitsOne() throws IOException {
+    void withNoServerRunningTheClientSaysSoInOneLineAndExitsOne() throws IOException {
         // Bound but not listening: connecting is refused, and the port stays ours for the whole test.
         try (Socket reserved = new Socket()) {
             reserved.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = reserved.getLocalPort();
-            Run r = part3("client", "--port", String.valueOf(port), "--host", "127.0.0.1", "--message", "hello",
-                    "--max-attempts", "2", "--min-timeout", "10", "--timeout", "50");
+            Run r = part3("client", "--port", String.valueOf(port), "--host", "127.0.0.1", "--message", "hello");
             assertEquals(1, r.exit());
-            assertTrue(r.err().contains("seq 1 \"hello\""), r.err());
-            assertTrue(r.err().contains("could not talk to 127.0.0.1:" + port), r.err());
+            assertEquals("", r.out());
+            assertEquals("error: nothing listens on 127.0.0.1:" + port, r.err().strip());
         }
     }
 
     @Test
-    void aRetriedConnectIsNotedOnStderr() throws IOException {
+    void aServerThatNeverAnswersHelloIsNotedWhileRetriedThenNamedInOneLine() throws IOException {
         try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             Run r = part3("client", "--port", String.valueOf(silent.getLocalPort()), "--host", "127.0.0.1", "--message", "x",
                     "--timeout", "20", "--min-timeout", "10", "--max-timeout", "80");
             assertEquals(1, r.exit());
-            assertEquals(ResilientClient.MAX_SILENT_HELLOS - 1,
-                    r.err().lines().filter(l -> l.matches("note: no reply to HELLO within .*; connecting again in .*")).count(), r.err());
+            List<String> lines = r.err().lines().toList();
+            // Tries 20 and 40 ms apart: the notes are at most one a second, so the first is shown.
+            assertEquals(2, lines.size(), r.err());
+            assertTrue(lines.get(0).matches("note: no reply to HELLO within .* \\(is it a wire format v1 server\\?\\); connecting again in .*"),
+                    r.err());
+            assertTrue(lines.get(lines.size() - 1).startsWith("error: the server at 127.0.0.1:" + silent.getLocalPort()
+                    + " accepted the connection but never answered HELLO"), r.err());
+        }
+    }
+
+    @Test
+    void whileMessagesKeepFailingTheClientNotesItsProgressOnStderr() throws IOException {
+        // Answers HELLO, never acknowledges DATA.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new ScriptedServer.Action.Drop())) {
+            Run r = part3("client", "--port", String.valueOf(server.port()), "--host", "127.0.0.1", "--count", "5",
+                    "--timeout", "20", "--min-timeout", "10", "--max-timeout", "40", "--max-attempts", "4", "--give-up-after", "1");
+            assertEquals(1, r.exit());
+            assertTrue(r.err().lines().anyMatch(l -> l.matches("note: seq 1 failed 3 times \\(last: no reply in time\\), sending it again;"
+                    + " 0 of 5 delivered after [0-9.]+ s")), r.err());
+            assertTrue(r.err().contains("error: 5 of 5 messages not delivered; gave up the run: 1 messages in a row failed"), r.err());
         }
     }
 
@@ -192,7 +216,7 @@ class CommandsTest {
     void badArgumentsAreAUsageErrorOnOneLine() {
         Run r = part3("client", "--window", "0", "--message", "x");
         assertEquals(2, r.exit());
-        assertEquals("error: --window must be 1..4096, got 0", r.err().strip());
+        assertEquals("error: --window must be 1..4096, got 0 (see: part3 client --help)", r.err().strip());
         Run size = part3("client", "--count", "3", "--size", "70000");
         assertEquals(2, size.exit());
         assertEquals(1, size.err().strip().lines().count(), size.err());
@@ -205,10 +229,11 @@ class CommandsTest {
         }
         Run overflow = part3("client", "--message", "x", "--timeout", "9223372036854775807", "--max-timeout", "9223372036854775807");
         assertEquals(2, overflow.exit(), overflow.err());
-        assertEquals("error: --timeout, --min-timeout and --max-timeout must be at most 600000 ms", overflow.err().strip());
+        assertEquals("error: --timeout, --min-timeout and --max-timeout must be at most 600000 ms (see: part3 client --help)",
+                overflow.err().strip());
         Run nan = part3("experiment", "--delay", "NaN");
         assertEquals(2, nan.exit(), nan.out() + nan.err());
-        assertEquals("error: --delay must be 0..10 seconds, got NaN", nan.err().strip());
+        assertEquals("error: --delay must be 0..10 seconds, got NaN (see: part3 experiment --help)", nan.err().strip());
         Run loss = part3("experiment", "--loss", "1.5");
         assertEquals(2, loss.exit());
         assertTrue(loss.err().startsWith("error: --loss values"), loss.err());
@@ -217,13 +242,53 @@ class CommandsTest {
     @Test
     void experimentPrintsProgressATableAndDrawsAPng(@TempDir Path dir) throws IOException {
         Path png = dir.resolve("sweep.png");
-        Run r = part3("experiment", "--loss", "0,0.3", "--window", "1,4", "--count", "40", "--chart", png.toString());
+        Run r = part3("experiment", "--loss", "0,0.3", "--window", "1,4", "--count", "40", "--delay", "0", "--repeat", "2",
+                "--warmup", "200", "--loss-mode", "Replace", "--chart", png.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("[4/4] loss 0.30, corrupt 0.00, window 4: 40/40 delivered"), r.out());
-        assertTrue(r.out().contains("| loss | corrupt | delay | window |"), r.out());
-        assertEquals(4, r.out().lines().filter(l -> l.matches("\\| 0\\.[03]0 \\| 0\\.00 \\| 0 ms \\| [14] \\| 40/40 \\| yes \\|.*")).count(), r.out());
+        assertTrue(r.out().startsWith("warm-up: 2 unmeasured runs of 200 messages in "), r.out());
+        assertTrue(r.out().contains("[8/8] loss "), r.out());
+        assertTrue(r.out().contains("| loss | corrupt | delay | window | runs |"), r.out());
+        assertEquals(4, r.out().lines().filter(l -> l.matches("\\| 0\\.[03]0 \\| 0\\.00 \\| 0 ms \\| [14] \\| 2 \\| 80/80 \\| yes \\|.*")).count(),
+                r.out());
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head, "a PNG file");
+    }
+
+    @Test
+    void theLossModeIsAnEnumParsedByPicocliInAnyCase() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        Part3.configure(Cli.commandLine(cmd)).parseArgs("--loss-mode", "drop");
+        assertEquals(dev.wirelab.part2.LossMode.DROP, cmd.lossMode);
+        Run bad = part3("experiment", "--loss-mode", "lost");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("error: Invalid value for option '--loss-mode': expected one of [REPLACE, DROP]"), bad.err());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
+
+    @Test
+    void theExperimentCommandsDefaultsAreTheSweepThatSweepTestChecks() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        CommandLine cl = Part3.configure(Cli.commandLine(cmd));
+        cl.parseArgs();
+        assertEquals(Sweep.defaults(), cmd.sweep());
+    }
+
+    @Test
+    void aMistypedOptionGetsTheLikelyOne() {
+        Run r = part3("experiment", "--los", "0.5");
+        assertEquals(2, r.exit());
+        assertEquals("error: Unknown option: '--los'; did you mean --loss? (see: part3 experiment --help)", r.err().strip());
+    }
+
+    @Test
+    void helpUsesOnePlaceholderStyle() {
+        for (String command : List.of("client", "experiment", "demo")) {
+            Run help = part3(command, "--help");
+            assertEquals(0, help.exit());
+            assertFalse(help.out().contains("<"), "no <placeholder> in " + command + " --help:\n" + help.out());
+        }
+        assertTrue(part3("client", "--help").out().contains("--port=PORT"));
+        assertTrue(part3("experiment", "--help").out().contains("--loss=RATE[,RATE...]"));
     }
 
     @Test

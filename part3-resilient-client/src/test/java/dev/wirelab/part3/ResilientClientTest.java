@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wirelab.common.Frame;
@@ -13,6 +14,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -23,6 +26,9 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -54,7 +60,7 @@ class ResilientClientTest {
         }
     }
 
-    private static Summary run(ScriptedServer server, int window, List<byte[]> msgs, StringWriter trace) {
+    private static Summary run(ScriptedServer server, int window, List<byte[]> msgs, StringWriter trace) throws IOException {
         return new ResilientClient(config(server, window), new TracePrinter(new PrintWriter(trace, true))).send(msgs);
     }
 
@@ -257,6 +263,41 @@ class ResilientClientTest {
     }
 
     @Test
+    void aServerThatResetsEveryConnectionAfterHelloIsReconnectedToWithGrowingWaits() throws IOException {
+        // Every DATA is answered with a reset: each connection is lost before any ACK. Without
+        // backoff the client reconnected as fast as the loop ran (749 times in 0.63 s).
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Reset())) {
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("Test1"), trace);
+            assertEquals(1, s.failed().size(), trace.toString());
+            assertEquals(5, s.connectionsLost(), "one per allowed attempt\n" + trace);
+            List<Double> waits = trace.toString().lines().filter(l -> l.contains("   wait       ")).map(l -> {
+                Matcher m = Pattern.compile("wait +([0-9.]+) ms before connecting again: (\\d+) connections in a row").matcher(l);
+                assertTrue(m.find(), l);
+                return Double.parseDouble(m.group(1));
+            }).toList();
+            // The first loss is repaired at once; the 2nd, 3rd and 4th in a row wait; after the
+            // 5th the message is given up and nothing is left to send.
+            assertEquals(3, waits.size(), trace.toString());
+            assertTrue(waits.stream().allMatch(w -> w > 0), waits.toString());
+            assertTrue(trace.toString().contains("4 connections in a row lost before any ACK"), trace.toString());
+        }
+    }
+
+    @Test
+    void aConnectionThatDeliveredSomethingIsReconnectedToAtOnce() throws IOException {
+        // Every third DATA is answered with a reset, the others with an ACK: each lost connection
+        // had made progress, so no wait.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> n % 3 == 0 ? new Action.Reset() : ScriptedServer.ACK)) {
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("a", "b", "c", "d", "e", "f"), trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertTrue(s.connectionsLost() >= 2, trace.toString());
+            assertFalse(trace.toString().contains("   wait       "), trace.toString());
+        }
+    }
+
+    @Test
     void anUndeliverableMessageIsGivenUpAfterMaxAttemptsAndNamed() throws IOException {
         Function<Frame, Boolean> poison = f -> f.payloadText().equals("Test2");
         try (ScriptedServer server = new ScriptedServer((n, id, f) -> poison.apply(f) ? new Action.Error("Packet Loss") : ScriptedServer.ACK)) {
@@ -337,17 +378,98 @@ class ResilientClientTest {
     }
 
     @Test
-    void aServerThatNeverAnswersHelloIsGivenUpAfterAFewTries() throws IOException {
-        // Listening but never accepting: the kernel completes the TCP handshake, nobody reads the HELLO.
+    void aServerThatNeverAnswersHelloIsReportedAsNotSpeakingTheWireFormatAfterAFewTries() throws IOException {
+        // Listening but never accepting: the kernel completes the TCP handshake, nobody reads the
+        // HELLO. Part 1's server behaves the same way: it reads and never answers.
         try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", silent.getLocalPort()).withMaxAttempts(15)
                     .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));
             StringWriter trace = new StringWriter();
-            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x"));
-            assertEquals(1, s.failed().size());
+            ProtocolException e = assertThrows(ProtocolException.class,
+                    () -> new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x")));
+            assertTrue(e.getMessage().startsWith("the server at 127.0.0.1:" + silent.getLocalPort()
+                    + " accepted the connection but never answered HELLO (3 tries over "), e.getMessage());
             assertEquals(ResilientClient.MAX_SILENT_HELLOS,
                     trace.toString().lines().filter(l -> l.contains("no connect no reply to HELLO")).count(), trace.toString());
+            // The likely cause is named at the first silence, not only when the client gives up.
+            assertTrue(trace.toString().lines().filter(l -> l.contains("no connect")).findFirst().orElseThrow()
+                    .contains("(is it a wire format v1 server?)"), trace.toString());
         }
+    }
+
+    @Test
+    void aServerThatAnswersWithTextIsReportedAtItsFirstBytes() throws IOException {
+        // A line server that greets (or answers "Packet Loss" as the report's server does).
+        try (ServerSocket text = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = text.accept()) {
+                    s.getOutputStream().write("Packet Loss\n".getBytes(UTF_8));
+                    s.getInputStream().read(new byte[1024]);
+                } catch (IOException ignored) {
+                    // the client hung up
+                }
+            });
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", text.getLocalPort());
+            ProtocolException e = assertThrows(ProtocolException.class, () -> new ResilientClient(cfg, ClientListener.NONE).send(texts("x")));
+            assertEquals("the server at 127.0.0.1:" + text.getLocalPort() + " does not speak wire format v1: it answered HELLO with"
+                    + " \"Packet Loss\\n\" (part 3 needs a wire format v1 server such as ./lab part2 echo-server)", e.getMessage());
+        }
+    }
+
+    @Test
+    void aTlsServerIsNamedAtItsFirstRecordWithoutWaitingForTimeouts() throws Exception {
+        // The JDK's own TLS server: given HELLO instead of a ClientHello, it answers with an alert
+        // before it would ever need a certificate (part 1's server with --tls does the same).
+        SSLServerSocketFactory factory = SSLContext.getDefault().getServerSocketFactory();
+        try (ServerSocket tls = factory.createServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (SSLSocket s = (SSLSocket) tls.accept()) {
+                    s.startHandshake();
+                } catch (IOException expected) {
+                    // the handshake fails: HELLO is no ClientHello
+                }
+            });
+            // An initial timeout far beyond the test's: only the first bytes can end this run.
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", tls.getLocalPort())
+                    .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(60));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> new ResilientClient(cfg, ClientListener.NONE).send(texts("x")));
+            assertEquals("the server at 127.0.0.1:" + tls.getLocalPort() + " speaks TLS: it answered HELLO with a TLS alert;"
+                    + " part 3 speaks plain wire format v1 (use a server such as ./lab part2 echo-server)", e.getMessage());
+        }
+        assertEquals("a TLS record", ResilientClient.tlsRecord(new byte[] {0x16, 0x03, 0x01, 0x00}));
+        assertEquals(null, ResilientClient.tlsRecord("HTTP/1.1".getBytes(UTF_8)));
+    }
+
+    @Test
+    void aPlainEchoServerIsRecognisedByItsEchoOfHello() throws IOException {
+        try (ServerSocket echo = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = echo.accept()) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                } catch (IOException ignored) {
+                    // the client hung up
+                }
+            });
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", echo.getLocalPort());
+            ProtocolException e = assertThrows(ProtocolException.class, () -> new ResilientClient(cfg, ClientListener.NONE).send(texts("x")));
+            assertTrue(e.getMessage().contains("sent our HELLO back unchanged: it is a plain echo server"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aHelloReplyWithACorruptedMagicByteIsADamagedFrameNotAForeignProtocol() throws IOException {
+        // Part 2's corruption flips one byte, sometimes the magic: that is a fault to ride out.
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> ScriptedServer.ACK).corruptHellos(1)) {
+            StringWriter trace = new StringWriter();
+            Summary s = run(server, 1, texts("Test1"), trace);
+            assertTrue(s.allDelivered(), trace.toString());
+            assertTrue(trace.toString().contains("reply to HELLO failed its check: bad magic byte"), trace.toString());
+            assertEquals(2, server.connections());
+        }
+        assertTrue(ResilientClient.startsLikeDamagedFrame(new byte[] {(byte) 0xa8, 0x4c, 0x01, 0x03}));
+        assertTrue(ResilientClient.startsLikeDamagedFrame(new byte[] {0x57, 0x4c, 0x01, (byte) 0xfc}));
+        assertFalse(ResilientClient.startsLikeDamagedFrame("HTTP/1.1 400".getBytes(UTF_8)));
+        assertFalse(ResilientClient.startsLikeDamagedFrame(new byte[] {0x15, 0x03, 0x03, 0x00, 0x02}), "a TLS alert");
     }
 
     @Test
@@ -362,18 +484,97 @@ class ResilientClientTest {
     }
 
     @Test
-    void anUnreachableServerFailsAfterMaxAttemptsConnects() throws IOException {
+    void nothingListeningIsReportedAtOnceWithoutRetries() throws IOException {
         // Bound but not listening: connecting is refused, and the port stays ours for the whole test.
         try (Socket reserved = new Socket()) {
             reserved.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = reserved.getLocalPort();
-            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", port).withMaxAttempts(3)
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", port).withMaxAttempts(3);
+            StringWriter trace = new StringWriter();
+            ConnectException e = assertThrows(ConnectException.class,
+                    () -> new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x", "y")));
+            assertEquals("nothing listens on 127.0.0.1:" + port, e.getMessage());
+            assertFalse(trace.toString().contains("no connect"), "no retry: " + trace);
+        }
+    }
+
+    @Test
+    void aServerThatGoesAwayMidRunIsRetriedAndTheRunGivenUpAfterMaxAttempts() throws IOException {
+        // The first connection works; then the server closes its listener and resets the connection.
+        AtomicReference<ScriptedServer> self = new AtomicReference<>();
+        ScriptedServer server = new ScriptedServer((n, id, f) -> {
+            if (n == 2) {
+                try {
+                    self.get().closeListener();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return new Action.Reset();
+            }
+            return ScriptedServer.ACK;
+        });
+        try (server) {
+            self.set(server);
+            ResilientClient.Config cfg = config(server, 1).withMaxAttempts(3)
                     .withTimeouts(Duration.ofMillis(50), Duration.ofMillis(5), Duration.ofMillis(50));
             StringWriter trace = new StringWriter();
-            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x", "y"));
-            assertEquals(2, s.failed().size());
-            assertTrue(s.failed().get(0).problem().startsWith("could not talk to 127.0.0.1:" + port), s.failed().get(0).problem());
+            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("a", "b", "c"));
+            assertEquals(1, s.delivered(), trace.toString());
+            assertTrue(s.stoppedEarly().startsWith("could not talk to 127.0.0.1:" + server.port()), s.stoppedEarly());
             assertEquals(3, trace.toString().lines().filter(l -> l.contains("no connect")).count(), trace.toString());
+        }
+    }
+
+    @Test
+    void theRestOfTheRunIsGivenUpAfterKMessagesInARowFailed() throws IOException {
+        // A server that answers HELLO but never acknowledges DATA: without the bound every one of
+        // the 50 messages would wait out all its attempts (94 s each with the defaults).
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Drop())) {
+            ResilientClient.Config cfg = config(server, 1).withMaxAttempts(2).withGiveUpAfter(2)
+                    .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(40));
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(ClientCommand.generate(50, 8));
+            assertEquals(0, s.delivered());
+            assertEquals(50, s.failed().size());
+            assertEquals(4, s.transmissions(), "two attempts each for seq 1 and 2, nothing after\n" + trace);
+            assertEquals("2 messages in a row failed", s.stoppedEarly());
+            assertTrue(trace.toString().contains("!!  stop       2 messages in a row failed -> give up the run, 48 messages not delivered with it"),
+                    trace.toString());
+            StringWriter err = new StringWriter();
+            assertEquals(1, ClientCommand.report(s, new PrintWriter(err, true)));
+            List<String> lines = err.toString().lines().toList();
+            assertEquals(4, lines.size(), err.toString());
+            assertEquals("error: 50 of 50 messages not delivered; gave up the run: 2 messages in a row failed", lines.get(0));
+            assertTrue(lines.get(1).matches("  seq 1 \"#1 abcde\" after 2 transmissions: no reply within [0-9.]+ ms"), lines.get(1));
+            assertTrue(lines.get(2).matches("  seq 2 \"#2 abcde\" after 2 transmissions: no reply within [0-9.]+ ms"), lines.get(2));
+            assertEquals("  seq 3..50 (48 messages) never sent", lines.get(3));
+        }
+    }
+
+    @Test
+    void oneDeliveredMessageBetweenFailuresStartsTheCountAgain() throws IOException {
+        Function<Frame, Boolean> poison = f -> f.payloadText().startsWith("bad");
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> poison.apply(f) ? new Action.Error("Packet Loss") : ScriptedServer.ACK)) {
+            ResilientClient.Config cfg = config(server, 1).withMaxAttempts(1).withGiveUpAfter(2);
+            Summary s = new ResilientClient(cfg, ClientListener.NONE).send(texts("bad1", "ok", "bad2", "ok", "bad3"));
+            assertEquals(2, s.delivered());
+            assertEquals(3, s.failed().size());
+            assertEquals("", s.stoppedEarly(), "never two in a row");
+        }
+    }
+
+    @Test
+    void theDeadlineBoundsTheWholeRun() throws IOException {
+        try (ScriptedServer server = new ScriptedServer((n, id, f) -> new Action.Drop())) {
+            // 1000 attempts of up to 50 ms each would take far longer than the test's timeout.
+            ResilientClient.Config cfg = config(server, 1).withMaxAttempts(1000).withGiveUpAfter(0)
+                    .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(50))
+                    .withDeadline(Duration.ofMillis(300));
+            StringWriter trace = new StringWriter();
+            Summary s = new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("a", "b"));
+            assertEquals(2, s.failed().size());
+            assertEquals("the run's deadline of 0.3 s passed", s.stoppedEarly());
+            assertTrue(trace.toString().contains("!!  stop       the run's deadline of 0.3 s passed"), trace.toString());
         }
     }
 }

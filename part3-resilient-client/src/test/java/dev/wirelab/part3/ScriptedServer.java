@@ -67,6 +67,7 @@ final class ScriptedServer implements AutoCloseable {
     static final Action ACK = new Action.Ack();
 
     private final ServerSocket server;
+    private final int port;
     private final Script script;
     private final AtomicInteger dataFrames = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
@@ -74,10 +75,12 @@ final class ScriptedServer implements AutoCloseable {
     private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger helloErrors = new AtomicInteger();
+    private final AtomicInteger corruptHellos = new AtomicInteger();
 
     ScriptedServer(Script script) throws IOException {
         this.script = script;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.port = server.getLocalPort();
         Thread.ofVirtual().start(this::acceptLoop);
     }
 
@@ -87,8 +90,19 @@ final class ScriptedServer implements AutoCloseable {
         return this;
     }
 
+    /** Answers the next {@code n} HELLOs with an ACK 0 whose first (magic) byte is inverted. */
+    ScriptedServer corruptHellos(int n) {
+        corruptHellos.set(n);
+        return this;
+    }
+
+    /** Stops accepting: new connections are refused, open ones go on. */
+    void closeListener() throws IOException {
+        server.close();
+    }
+
     int port() {
-        return server.getLocalPort();
+        return port;
     }
 
     int dataFrames() {
@@ -141,7 +155,13 @@ final class ScriptedServer implements AutoCloseable {
                             out.write(FrameCodec.encode(Frame.error(0, "not now")));
                             return;
                         }
-                        out.write(FrameCodec.encode(Frame.ack(0, new byte[0])));
+                        byte[] ack0 = FrameCodec.encode(Frame.ack(0, new byte[0]));
+                        if (corruptHellos.getAndUpdate(k -> Math.max(0, k - 1)) > 0) {
+                            ack0[0] ^= (byte) 0xFF;
+                            out.write(ack0);
+                            return;
+                        }
+                        out.write(ack0);
                         continue;
                     }
                     if (f.type() != FrameType.DATA) {

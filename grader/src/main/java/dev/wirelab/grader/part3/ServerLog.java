@@ -201,6 +201,8 @@ public final class ServerLog implements ServerObserver {
             case dev.wirelab.part2.Fault.Delay d -> "the reply is held back (" + f.describe() + ")";
             case dev.wirelab.part2.Fault.Stall s -> "nothing is sent on the connection for a while (" + f.describe() + ")";
             case dev.wirelab.part2.Fault.Reorder r -> "the reply is held back and goes out after the next one";
+            case dev.wirelab.part2.Fault.Throttle t -> "the reply waits for the bandwidth limit (" + f.describe() + ")";
+            case dev.wirelab.part2.Fault.Slice s -> "the reply is written in pieces (" + f.describe() + ")";
         };
     }
 

@@ -1,10 +1,15 @@
 package dev.wirelab.part1.capture;
 
-import dev.wirelab.common.UserError;
+import java.io.IOException;
 import java.util.Locale;
 
-/** Live capture cannot run here; the message names what is missing and how to fix it on this OS. */
-public final class CaptureUnavailable extends UserError {
+/**
+ * Live capture cannot run here; the message names what is missing and how to fix it on this OS.
+ * Its own type, because a caller may carry on without capture (the demo shows its bundled captures).
+ */
+public final class CaptureUnavailable extends IOException {
+
+    private static final long serialVersionUID = 1L;
 
     public CaptureUnavailable(String message) {
         super(message);

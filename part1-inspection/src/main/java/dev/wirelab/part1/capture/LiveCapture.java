@@ -1,5 +1,7 @@
 package dev.wirelab.part1.capture;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import org.pcap4j.core.BpfProgram;
  * we own: a blocking read can wait forever on Linux (TPACKET_V3 never fires its timeout when no
  * packet comes, and close() then waits on it), whereas a bounded poll always stops when asked.
  */
-public final class LiveCapture implements AutoCloseable {
+public final class LiveCapture implements FrameSource {
 
     /** Counters at the end: frames we handed on, and what libpcap says the kernel dropped. */
     public record Stats(long delivered, long kernelDropped, long interfaceDropped) {
@@ -34,7 +36,7 @@ public final class LiveCapture implements AutoCloseable {
     private final AtomicLong delivered = new AtomicLong();
     private Thread poller;
     private volatile boolean stopping;
-    private volatile RuntimeException failure;
+    private volatile Exception failure;
 
     private LiveCapture(PcapHandle handle, String interfaceName, int linkTypeCode) {
         this.handle = handle;
@@ -44,7 +46,7 @@ public final class LiveCapture implements AutoCloseable {
     }
 
     /** The loopback interface libpcap reports (lo, lo0, NPF_Loopback), falling back to OS names. */
-    public static String loopbackName() {
+    public static String loopbackName() throws CaptureUnavailable {
         try {
             for (PcapNetworkInterface nif : Pcaps.findAllDevs()) {
                 if (nif.isLoopBack()) {
@@ -63,7 +65,7 @@ public final class LiveCapture implements AutoCloseable {
      * Opens {@code iface} (null = loopback) with a BPF filter (null or blank = everything).
      * Throws {@link CaptureUnavailable} with the fix when libpcap, permission or the interface is missing.
      */
-    public static LiveCapture open(String iface, String filter, int bufferBytes) {
+    public static LiveCapture open(String iface, String filter, int bufferBytes) throws CaptureUnavailable {
         String name = iface == null ? loopbackName() : iface;
         PcapHandle h;
         try {
@@ -117,20 +119,23 @@ public final class LiveCapture implements AutoCloseable {
         }
     }
 
+    @Override
     public String interfaceName() {
         return interfaceName;
     }
 
-    /** Null when this tool cannot decode the interface's link type (the raw code is still known). */
+    @Override
     public LinkType linkType() {
         return linkType;
     }
 
+    @Override
     public int linkTypeCode() {
         return linkTypeCode;
     }
 
     /** Starts delivering frames to {@code sink} on a capture thread. */
+    @Override
     public synchronized void start(Consumer<CapturedFrame> sink) {
         if (poller != null) {
             throw new IllegalStateException("already started");
@@ -165,12 +170,18 @@ public final class LiveCapture implements AutoCloseable {
         }
     }
 
+    @Override
     public long delivered() {
         return delivered.get();
     }
 
-    /** Stops after draining what libpcap already holds; returns the counters. */
-    public Stats stop() {
+    /**
+     * Stops after draining what libpcap already holds; returns the counters. Throws what stopped
+     * the capture early, if anything did (libpcap failing, or the frame callback throwing, e.g. a
+     * pcap file that could not be written).
+     */
+    @Override
+    public Stats stop() throws IOException {
         Thread t;
         synchronized (this) {
             t = poller;
@@ -190,49 +201,40 @@ public final class LiveCapture implements AutoCloseable {
         } catch (PcapNativeException | NotOpenException | RuntimeException ignored) {
             // not every platform reports drops
         }
-        if (failure != null) {
-            throw failure;
+        Exception f = failure;
+        failure = null;
+        if (f instanceof IOException e) {
+            throw e;
+        }
+        if (f instanceof UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (f instanceof RuntimeException e) {
+            throw e;
         }
         return stats;
     }
 
-    /**
-     * Waits until the capture has been quiet for {@code quietMillis} (at most {@code maxMillis}):
-     * frames of an exchange that just ended may still sit in the kernel buffer.
-     */
-    public void awaitQuiet(long quietMillis, long maxMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
-        long last = delivered.get();
-        long quietSince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            long now = delivered.get();
-            if (now != last) {
-                last = now;
-                quietSince = System.nanoTime();
-            } else if (System.nanoTime() - quietSince >= TimeUnit.MILLISECONDS.toNanos(quietMillis)) {
-                return;
-            }
-        }
-    }
-
     @Override
-    public void close() {
-        if (!stopping) {
-            stop();
+    public void close() throws IOException {
+        try {
+            if (!stopping) {
+                stop();
+            }
+        } finally {
+            handle.close();
         }
-        handle.close();
     }
 
     /** Reads a capture file libpcap understands (pcapng included). */
-    static PcapFile.Capture readWithLibpcap(Path file) {
+    static PcapFile.Capture readWithLibpcap(Path file) throws IOException {
         PcapHandle h;
         try {
             h = Pcaps.openOffline(file.toString());
         } catch (PcapNativeException e) {
-            throw new dev.wirelab.common.UserError("cannot read " + file + ": " + e.getMessage());
+            throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (LinkageError e) {
-            throw new dev.wirelab.common.UserError("reading pcapng files needs libpcap, which was not found;"
+            throw new IOException("reading pcapng files needs libpcap, which was not found;"
                     + " convert the file with: editcap -F pcap " + file + " out.pcap");
         }
         try (h) {
@@ -253,7 +255,7 @@ public final class LiveCapture implements AutoCloseable {
             }
             return new PcapFile.Capture(h.getDlt().value(), frames);
         } catch (PcapNativeException | NotOpenException e) {
-            throw new dev.wirelab.common.UserError("cannot read " + file + ": " + e.getMessage());
+            throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * Builds Wireshark's packet list one frame at a time: relative sequence numbers per TCP
  * direction, scaled windows once both SYNs were seen, and TLS records reassembled across
- * segments and named as Wireshark names them. Single pass, like {@code tshark -r}, so it can
- * print live.
+ * segments and named as Wireshark names them (with the ports in front, which Wireshark leaves out
+ * of TLS rows). Single pass, like {@code tshark -r}, so it can print live.
  */
 public final class PacketList {
 
@@ -189,9 +189,13 @@ public final class PacketList {
                 records = fwd.feedTls(f.data(), t.payloadOffset(), t.payloadLength(), t.seq(), conv);
                 if (!records.isEmpty()) {
                     protocol = conv.protocolName(records);
+                    // Wireshark leaves the ports out of TLS rows; we keep them, so that the
+                    // direction of every encrypted record can be read off the list.
                     info.setLength(0);
+                    info.append(t.srcPort()).append(" → ").append(t.dstPort()).append(' ');
+                    int names = info.length();
                     for (TlsRecords.Record r : records) {
-                        if (!info.isEmpty()) {
+                        if (info.length() > names) {
                             info.append(", ");
                         }
                         info.append(r.name());

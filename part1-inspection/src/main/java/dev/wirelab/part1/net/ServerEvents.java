@@ -12,8 +12,19 @@ public interface ServerEvents {
 
     void disconnected(InetSocketAddress peer);
 
-    /** A client that broke the protocol (e.g. not TLS on the TLS port); the server keeps going. */
+    /**
+     * A client that broke the protocol (e.g. not TLS on the TLS port), overran the handshake
+     * deadline or stayed idle too long; its connection is closed, the server keeps going.
+     * {@code why} may quote what the peer sent: escape it before printing.
+     */
     void failed(InetSocketAddress peer, String why);
+
+    /**
+     * A client closed at once because {@code open} clients were connected, the limit. Called on
+     * the accepting thread for every refused client: an implementation must return quickly.
+     */
+    default void refused(InetSocketAddress peer, int open, int limit) {
+    }
 
     /** Python's {@code str(addr)} of the report: {@code ('127.0.0.1', 53370)}. */
     static String pythonAddr(InetSocketAddress peer) {

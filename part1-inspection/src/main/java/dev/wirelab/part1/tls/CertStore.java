@@ -1,6 +1,5 @@
 package dev.wirelab.part1.tls;
 
-import dev.wirelab.common.UserError;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -14,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -28,7 +28,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Set;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -72,9 +74,14 @@ public final class CertStore {
         return Path.of(System.getProperty("user.home"), ".wirelab", "tls");
     }
 
-    /** Loads the identity in {@code dir}, making a new one when it is missing, broken or expired. */
+    /**
+     * Loads the identity in {@code dir}, making a new one when it is missing, broken or expired.
+     * A key file that other users may read or write is refused, as ssh refuses one: the key
+     * proves who the server is, and it is not replaced silently either (see {@link #checkPrivate}).
+     */
     @SuppressWarnings("try") // the lock is held for the try block's duration, never used by name
-    public static Identity loadOrCreate(Path dir) {
+    public static Identity loadOrCreate(Path dir) throws IOException {
+        checkPrivate(dir.resolve(KEY_FILE));
         try {
             Files.createDirectories(dir);
             // Two servers starting at once must not each write half of a pair.
@@ -88,7 +95,30 @@ public final class CertStore {
                 return create(dir);
             }
         } catch (IOException | GeneralSecurityException e) {
-            throw new UserError("cannot create the TLS certificate in " + dir + ": " + why(e), e);
+            throw new IOException("cannot create the TLS certificate in " + dir + ": " + why(e), e);
+        }
+    }
+
+    /**
+     * Refuses an existing key file that anyone but its owner may read or write (POSIX systems).
+     * A key others could read lets them pose as this server, so a new pair is not made silently
+     * over it either: the user decides (chmod, or delete the folder for a new certificate that
+     * clients must then trust anew).
+     */
+    static void checkPrivate(Path keyFile) throws IOException {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix") || !Files.isRegularFile(keyFile)) {
+            return;
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(keyFile);
+        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.OTHERS_EXECUTE);
+        others.retainAll(perms);
+        if (!others.isEmpty()) {
+            throw new IOException("the private key " + keyFile + " is open to other users (permissions "
+                    + PosixFilePermissions.toString(perms) + "): anyone who can read it can pose as this server,"
+                    + " so it is not used; fix it with: chmod 600 " + keyFile
+                    + " (or delete " + keyFile.getParent() + " to make a new key and certificate)");
         }
     }
 
@@ -107,14 +137,14 @@ public final class CertStore {
     }
 
     /** Reads a PEM certificate, e.g. the one a client is told to trust. */
-    public static X509Certificate readCertificate(Path file) {
+    public static X509Certificate readCertificate(Path file) throws IOException {
         try (var in = Files.newInputStream(file)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new UserError("no certificate at " + file
-                    + " (start the TLS server once to create it, or pass --trust FILE)");
+            throw new IOException("no certificate at " + file
+                    + " (start the TLS server once to create it, or pass --trust FILE)", e);
         } catch (IOException | GeneralSecurityException e) {
-            throw new UserError("cannot read a PEM certificate from " + file + ": " + e.getMessage());
+            throw new IOException("cannot read a PEM certificate from " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -149,7 +179,7 @@ public final class CertStore {
                 return null;
             }
             return new Identity(cert, key, certFile, false);
-        } catch (UserError | GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             return null; // unreadable, expired or mismatched: make a fresh pair
         }
     }

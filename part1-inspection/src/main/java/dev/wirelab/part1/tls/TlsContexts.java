@@ -1,6 +1,5 @@
 package dev.wirelab.part1.tls;
 
-import dev.wirelab.common.UserError;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -22,6 +21,8 @@ import java.util.List;
 public final class TlsContexts {
 
     public static final String PROTOCOL = "TLSv1.3";
+    /** What a client says when the server is not speaking TLS, the usual cause being a missing --tls. */
+    public static final String NOT_TLS = "the server did not answer the TLS handshake: is it running without --tls?";
     private static final char[] IN_MEMORY = "in-memory".toCharArray();
 
     private TlsContexts() {
@@ -77,6 +78,11 @@ public final class TlsContexts {
         }
         String msg = String.valueOf(root.getMessage());
         String lower = msg.toLowerCase(Locale.ROOT);
+        String top = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        if (top.contains("remote host terminated the handshake") || lower.contains("peer shut down incorrectly")) {
+            // Closed without a TLS alert: a TLS server that refuses says why; a plain server cannot.
+            return NOT_TLS;
+        }
         if (lower.contains("subject alternative") || lower.contains("no name matching")) {
             return "TLS handshake failed: the server's certificate does not name host '" + host + "' (" + msg + ")";
         }
@@ -86,7 +92,7 @@ public final class TlsContexts {
                     + " (wrong --trust file, or the server made a new certificate)";
         }
         if (lower.contains("unsupported or unrecognized ssl message") || lower.contains("plaintext")) {
-            return "TLS handshake failed: the server did not answer with TLS (is it started with --tls?)";
+            return "the server did not answer the TLS handshake with TLS: is it running without --tls?";
         }
         if (lower.contains("protocol_version") || lower.contains("protocol version")) {
             return "TLS handshake failed: the server does not speak TLS 1.3 (" + msg + ")";

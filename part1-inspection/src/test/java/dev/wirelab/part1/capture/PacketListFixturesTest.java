@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wirelab.common.HexDump;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,14 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PacketListFixturesTest {
 
     static Path fixture(String name) {
-        try {
-            return Path.of(PacketListFixturesTest.class.getResource("/pcap/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return Fixtures.path(name);
     }
 
-    static List<PacketList.Row> rows(String name) {
+    static List<PacketList.Row> rows(String name) throws Exception {
         PcapFile.Capture cap = PcapFile.read(fixture(name));
         PacketList list = new PacketList(cap.linkType());
         cap.frames().forEach(list::add);
@@ -46,12 +41,12 @@ class PacketListFixturesTest {
 
     static Stream<String> allFixtures() {
         return Stream.concat(FixtureGenerator.FIXTURES.stream().map(FixtureGenerator.Fixture::file),
-                Stream.of("plain-loopback.pcap", "tls13-loopback.pcap"));
+                Fixtures.BUNDLED.stream().sorted());
     }
 
     @ParameterizedTest
     @MethodSource("generated")
-    void everyLinkTypeShowsTheReportsExchangeAsWiresharkDoes(String file) {
+    void everyLinkTypeShowsTheReportsExchangeAsWiresharkDoes(String file) throws Exception {
         List<PacketList.Row> rows = rows(file);
         String host = file.contains("ipv6") ? "::1" : "127.0.0.1";
         assertEquals(8, rows.size());
@@ -85,7 +80,7 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void aCaptureStartedMidConnectionCountsFromOneLikeTheReport() {
+    void aCaptureStartedMidConnectionCountsFromOneLikeTheReport() throws Exception {
         List<PacketList.Row> rows = rows("null-midstream-ipv4.pcap");
         assertEquals(2, rows.size());
         assertEquals("54830 → 8080 [PSH, ACK] Seq=1 Ack=1 Win=6380 Len=19 TSval=1617315918 TSecr=3123084692",
@@ -98,27 +93,33 @@ class PacketListFixturesTest {
     }
 
     @Test
-    void theHexDumpOfTheDataFrameMatchesWiresharksLayout() {
-        byte[] frame = rows("null-midstream-ipv4.pcap").get(0).frame().data();
-        String expected = """
+    void theMidstreamFixtureIsTheReportsTwoFramesByteForByte() throws Exception {
+        List<PacketList.Row> rows = rows("null-midstream-ipv4.pcap");
+        // Section 3.1.3 of the lab report: frame 1, then frame 2, as Wireshark's hex + ASCII view.
+        assertEquals("""
                 0000   02 00 00 00 45 00 00 47 00 00 40 00 40 06 00 00   ....E..G..@.@...
-                0010   7f 00 00 01 7f 00 00 01 d6 2e 1f 90 73 14 80 6f   ............s..o
-                0020   26 99 f4 b8 80 18 18 ec 00 00 00 00 01 01 08 0a   &...............
+                0010   7f 00 00 01 7f 00 00 01 d6 2e 1f 90 73 14 80 7a   ............s..z
+                0020   26 99 f4 b8 80 18 18 ec fe 3b 00 00 01 01 08 0a   &........;......
                 0030   60 66 48 4e ba 26 7d 94 48 65 6c 6c 6f 20 66 72   `fHN.&}.Hello fr
                 0040   6f 6d 20 43 6c 69 65 6e 74 2e 0a                  om Client..
-                """;
-        assertEquals(expected, HexDump.format(frame));
+                """, HexDump.format(rows.get(0).frame().data()));
+        assertEquals("""
+                0000   02 00 00 00 45 00 00 34 00 00 40 00 40 06 00 00   ....E..4..@.@...
+                0010   7f 00 00 01 7f 00 00 01 1f 90 d6 2e 26 99 f4 b8   ............&...
+                0020   73 14 80 8d 80 10 18 ec fe 28 00 00 01 01 08 0a   s........(......
+                0030   ba 2e c0 36 60 66 48 4e                           ...6`fHN
+                """, HexDump.format(rows.get(1).frame().data()));
     }
 
     @Test
-    void ethernetOnLinuxLoopbackHasZeroMacs() {
+    void ethernetOnLinuxLoopbackHasZeroMacs() throws Exception {
         byte[] frame = rows("ethernet-ipv4.pcap").get(3).frame().data();
         assertTrue(HexDump.format(frame).startsWith(
                 "0000   00 00 00 00 00 00 00 00 00 00 00 00 08 00 45 00   ..............E.\n"));
     }
 
     @Test
-    void aRealTls13ConversationIsNamedRecordByRecord() {
+    void aRealTls13ConversationIsNamedRecordByRecord() throws Exception {
         List<PacketList.Row> rows = rows("tls13-loopback.pcap");
         List<String> tls = new ArrayList<>();
         for (PacketList.Row r : rows) {
@@ -127,20 +128,21 @@ class PacketListFixturesTest {
             }
         }
         assertEquals(List.of(
-                "4 TLSv1.2 Client Hello",
-                "6 TLSv1.3 Server Hello",
-                "8 TLSv1.3 Change Cipher Spec",
-                "9 TLSv1.3 Change Cipher Spec",
-                "11 TLSv1.3 Application Data, Application Data, Application Data, Application Data",
-                "13 TLSv1.3 Application Data",
-                "14 TLSv1.3 Application Data",
-                "15 TLSv1.3 Application Data",
-                "17 TLSv1.3 Application Data",
-                "18 TLSv1.3 Application Data"), tls);
+                // The ports tell the directions apart (question 5 of the page).
+                "4 TLSv1.2 41976 → 33111 Client Hello",
+                "6 TLSv1.3 33111 → 41976 Server Hello",
+                "8 TLSv1.3 41976 → 33111 Change Cipher Spec",
+                "10 TLSv1.3 33111 → 41976 Change Cipher Spec",
+                "12 TLSv1.3 33111 → 41976 Application Data, Application Data, Application Data, Application Data",
+                "14 TLSv1.3 41976 → 33111 Application Data",
+                "15 TLSv1.3 41976 → 33111 Application Data",
+                "16 TLSv1.3 41976 → 33111 Application Data",
+                "18 TLSv1.3 33111 → 41976 Application Data",
+                "19 TLSv1.3 33111 → 41976 Application Data"), tls);
     }
 
     @Test
-    void theSecretIsInThePlainFixtureAndNotInTheTlsOne() {
+    void theSecretIsInThePlainFixtureAndNotInTheTlsOne() throws Exception {
         byte[] secret = "password=correct-horse".getBytes(StandardCharsets.US_ASCII);
         assertTrue(rows("plain-loopback.pcap").stream()
                 .anyMatch(r -> dev.wirelab.common.Bytes.indexOf(r.frame().data(), secret) >= 0));
@@ -155,7 +157,12 @@ class PacketListFixturesTest {
         Assumptions.assumeTrue(Tools.has("tshark"), "tshark is not installed; install it to compare with Wireshark");
         List<String> theirs = Tools.run("tshark", "-r", fixture(file).toString(), "-T", "fields", "-E", "separator=/t",
                 "-e", "_ws.col.Source", "-e", "_ws.col.Destination", "-e", "_ws.col.Protocol", "-e", "frame.len",
-                "-e", "_ws.col.Info");
+                "-e", "_ws.col.Info", "-e", "tcp.srcport", "-e", "tcp.dstport").stream().map(line -> {
+                    // Our TLS rows add the ports in front, which Wireshark's TLS rows leave out.
+                    String[] f = line.split("\t", -1);
+                    String info = f[2].startsWith("TLS") ? f[5] + " → " + f[6] + " " + f[4] : f[4];
+                    return String.join("\t", f[0], f[1], f[2], f[3], info);
+                }).toList();
         List<String> ours = rows(file).stream().map(r -> String.join("\t", r.source(), r.destination(),
                 r.protocol(), String.valueOf(r.length()), r.info())).toList();
         assertEquals(theirs, ours);

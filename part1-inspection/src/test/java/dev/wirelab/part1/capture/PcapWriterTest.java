@@ -20,7 +20,7 @@ class PcapWriterTest {
     }
 
     @Test
-    void aFileStillBeingWrittenReadsAsTheWholeFramesFlushedSoFar(@TempDir Path tmp) {
+    void aFileStillBeingWrittenReadsAsTheWholeFramesFlushedSoFar(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("growing.pcap");
         List<CapturedFrame> written = new ArrayList<>();
         PcapFile.Writer w = new PcapFile.Writer(file, LinkType.ETHERNET.code());
@@ -47,7 +47,7 @@ class PcapWriterTest {
         assertEquals(300, PcapFile.read(file).frames().size());
     }
 
-    private static void assertIsAPrefix(List<CapturedFrame> written, List<CapturedFrame> seen) {
+    private static void assertIsAPrefix(List<CapturedFrame> written, List<CapturedFrame> seen) throws Exception {
         assertTrue(seen.size() <= written.size(), seen.size() + " frames read, " + written.size() + " written");
         for (int i = 0; i < seen.size(); i++) {
             assertArrayEquals(written.get(i).data(), seen.get(i).data(), "frame " + (i + 1));

@@ -10,7 +10,11 @@ import java.util.List;
 /**
  * Builds the frames of the fixtures by hand: the report's exchange (connect, "Hello from
  * Client.\n" from 54830 to 8080, close) as IPv4 or IPv6, wrapped in each link-layer header.
- * Checksums are left 0 (Wireshark does not check them by default; neither do we).
+ * The data segment and its ACK are the report's two frames byte for byte: the same sequence
+ * numbers, and in the TCP checksum field what a loopback capture shows there, on macOS as on
+ * Linux: the sum of the pseudo-header only, because the kernel leaves the checksum to the
+ * (virtual) network card and loopback never computes it. The IPv4 header checksum is 0, as in
+ * the report's capture. Wireshark does not verify checksums by default; neither do we.
  */
 final class TestFrames {
 
@@ -18,7 +22,7 @@ final class TestFrames {
     static final byte[] HELLO = "Hello from Client.\n".getBytes(StandardCharsets.US_ASCII);
     static final int CLIENT_PORT = 54830;
     static final int SERVER_PORT = 8080;
-    static final long CLIENT_ISN = 0x7314806eL;
+    static final long CLIENT_ISN = 0x73148079L; // the report's data starts at 0x7314807a
     static final long SERVER_ISN = 0x2699f4b7L;
 
     private TestFrames() {
@@ -78,13 +82,31 @@ final class TestFrames {
             byte[] loop = new byte[16];
             loop[15] = 1;
             b.putInt(0x60000000).putShort((short) tcp.length).put((byte) 6).put((byte) 64).put(loop).put(loop).put(tcp);
+            // Pseudo-header: both addresses, the TCP length as 32 bits, next header 6.
+            b.putShort(40 + 16, pseudoHeaderSum(loop, loop, tcp.length));
             return b.array();
         }
+        byte[] loop = {127, 0, 0, 1};
         ByteBuffer b = ByteBuffer.allocate(20 + tcp.length);
         b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + tcp.length)).putShort((short) 0)
                 .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
-                .put(new byte[]{127, 0, 0, 1}).put(new byte[]{127, 0, 0, 1}).put(tcp);
+                .put(loop).put(loop).put(tcp);
+        b.putShort(20 + 16, pseudoHeaderSum(loop, loop, tcp.length));
         return b.array();
+    }
+
+    /** The one's-complement sum of the TCP pseudo-header, not inverted: what loopback leaves in the field. */
+    static short pseudoHeaderSum(byte[] src, byte[] dst, int tcpLength) {
+        long sum = 6 + (tcpLength & 0xFFFF) + (tcpLength >>> 16);
+        for (byte[] a : new byte[][]{src, dst}) {
+            for (int i = 0; i < a.length; i += 2) {
+                sum += ((a[i] & 0xFF) << 8) | (a[i + 1] & 0xFF);
+            }
+        }
+        while (sum >>> 16 != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (short) sum;
     }
 
     static byte[] tcp(int sport, int dport, long seq, long ack, int flags, int win, byte[] options, byte[] payload) {

@@ -63,7 +63,7 @@ class TlsRecognitionTest {
         assertEquals("TCP", first.protocol());
         assertTrue(first.info().endsWith("[TCP segment of a reassembled PDU]"), first.info());
         assertEquals("TLSv1", second.protocol());
-        assertEquals("Client Hello", second.info());
+        assertEquals("50000 → 443 Client Hello", second.info());
     }
 
     @Test
@@ -77,10 +77,10 @@ class TlsRecognitionTest {
                 record(20, 0x0303, new byte[]{1}), record(23, 0x0303, new byte[60]));
         PacketList.Row sh = list.add(segment(S, C, 1, 1 + ch.length, flight, 1));
         assertEquals("TLSv1.3", sh.protocol());
-        assertEquals("Server Hello, Change Cipher Spec, Application Data", sh.info());
+        assertEquals("443 → 50000 Server Hello, Change Cipher Spec, Application Data", sh.info());
         PacketList.Row data = list.add(segment(C, S, 1 + ch.length, 1 + flight.length, record(23, 0x0303, new byte[40]), 2));
         assertEquals("TLSv1.3", data.protocol());
-        assertEquals("Application Data", data.info());
+        assertEquals("50000 → 443 Application Data", data.info(), "the ports tell the directions apart");
         assertEquals(3, sh.tlsRecords().size());
         assertEquals(60, sh.tlsRecords().get(2).length());
     }
@@ -105,7 +105,7 @@ class TlsRecognitionTest {
         PacketList.Row fin = list.add(segment(C, S, 1 + ch.length, 100, concat(record(22, 0x0303, handshake(16, new byte[33])),
                 record(20, 0x0303, new byte[]{1}), record(22, 0x0303, new byte[40])), 2));
         assertEquals("TLSv1.2", fin.protocol());
-        assertEquals("Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message", fin.info());
+        assertEquals("50000 → 443 Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message", fin.info());
         PacketList.Row alert = list.add(segment(C, S, 1 + ch.length + 5000, 100, record(21, 0x0303, new byte[]{1, 0}), 3));
         assertEquals("TCP", alert.protocol(), "a gap in the stream stops record parsing rather than guessing");
     }

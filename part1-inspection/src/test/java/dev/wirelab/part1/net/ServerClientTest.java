@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wirelab.common.UserError;
 import dev.wirelab.part1.tls.CertStore;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +37,7 @@ class ServerClientTest {
     static CertStore.Identity other;
 
     @BeforeAll
-    static void certificates() {
+    static void certificates() throws Exception {
         id = CertStore.loadOrCreate(certDir);
         other = CertStore.loadOrCreate(otherDir);
     }
@@ -50,8 +47,8 @@ class ServerClientTest {
         final List<String> lines = Collections.synchronizedList(new ArrayList<>());
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch done;
-        final StringWriter text = new StringWriter();
-        final ServerLog log = new ServerLog(new PrintWriter(text));
+        final List<String> logged = Collections.synchronizedList(new ArrayList<>());
+        final ServerLog log = new ServerLog(logged::add);
 
         Recorder(int clients) {
             done = new CountDownLatch(clients);
@@ -81,6 +78,13 @@ class ServerClientTest {
             done.countDown();
         }
 
+        /** What the server logged, a line each. */
+        String text() {
+            synchronized (logged) {
+                return logged.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+            }
+        }
+
         void await() throws InterruptedException {
             assertTrue(done.await(20, TimeUnit.SECONDS), "server events did not arrive");
         }
@@ -102,7 +106,7 @@ class ServerClientTest {
             sendAndHalfClose(s, "Hello from Client\n".getBytes(StandardCharsets.UTF_8));
             rec.await();
             assertEquals("Got connection from ('127.0.0.1', " + clientPort + ")\nHello from Client\\n\nClient disconnected\n",
-                    rec.text.toString().replace(System.lineSeparator(), "\n"));
+                    rec.text());
         }
     }
 
@@ -144,8 +148,8 @@ class ServerClientTest {
                 sendAndHalfClose(s, "still up".getBytes(StandardCharsets.UTF_8));
             }
             rec.await();
-            assertTrue(rec.text.toString().contains("ok\\xff\\xc3\\x07"), rec.text.toString());
-            assertTrue(rec.text.toString().contains("still up"), rec.text.toString());
+            assertTrue(rec.text().contains("ok\\xff\\xc3\\x07"), rec.text());
+            assertTrue(rec.text().contains("still up"), rec.text());
         }
     }
 
@@ -157,7 +161,7 @@ class ServerClientTest {
             assertEquals("TLSv1.3", s.getSession().getProtocol());
             sendAndHalfClose(s, "secret over tls\n".getBytes(StandardCharsets.UTF_8));
             rec.await();
-            assertTrue(rec.text.toString().contains("secret over tls\\n"), rec.text.toString());
+            assertTrue(rec.text().contains("secret over tls\\n"), rec.text());
         }
     }
 
@@ -176,7 +180,7 @@ class ServerClientTest {
     void aServerWithAnotherCertificateIsRejected() throws Exception {
         Recorder rec = new Recorder(1);
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, TlsContexts.server(other), rec)) {
-            UserError e = assertThrows(UserError.class, () ->
+            IOException e = assertThrows(IOException.class, () ->
                     NetClient.connectTls("127.0.0.1", server.port(), "localhost", id.certificate(), "my.pem"));
             assertTrue(e.getMessage().contains("not the one trusted in my.pem"), e.getMessage());
             assertTrue(e.getMessage().lines().count() == 1);
@@ -189,7 +193,7 @@ class ServerClientTest {
     void aHostNameTheCertificateDoesNotNameIsRejected() throws Exception {
         Recorder rec = new Recorder(1);
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, TlsContexts.server(id), rec)) {
-            UserError e = assertThrows(UserError.class, () ->
+            IOException e = assertThrows(IOException.class, () ->
                     NetClient.connectTls("127.0.0.1", server.port(), "wirelab.example", id.certificate(), "my.pem"));
             assertTrue(e.getMessage().contains("does not name host 'wirelab.example'"), e.getMessage());
         }
@@ -210,6 +214,46 @@ class ServerClientTest {
             assertEquals(1, rec.failures.size());
             assertTrue(rec.failures.get(0).startsWith("TLS handshake failed"), rec.failures.toString());
             assertTrue(rec.lines.stream().anyMatch(l -> l.endsWith(":after")));
+        }
+    }
+
+    @Test
+    void aTlsClientAgainstThePlainServerIsToldAtOnceThatTheServerLacksTls() throws Exception {
+        Recorder rec = new Recorder(1);
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, rec)) {
+            IOException e = assertThrows(IOException.class, () ->
+                    NetClient.connectTls("127.0.0.1", server.port(), "localhost", id.certificate(), "t"));
+            assertEquals("the server did not answer the TLS handshake: is it running without --tls?", e.getMessage());
+            rec.await();
+            assertEquals(List.of("it sent a TLS Client Hello, but this server runs without --tls"), rec.failures);
+            assertTrue(rec.lines.isEmpty(), "the Client Hello is not shown as text: " + rec.lines);
+        }
+    }
+
+    @Test
+    void aTlsClientAgainstAServerThatNeverAnswersGivesTheSameHint() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            IOException e = assertThrows(IOException.class, () ->
+                    NetClient.connectTls("127.0.0.1", silent.getLocalPort(), "localhost", id.certificate(), "t"));
+            assertEquals("the server did not answer the TLS handshake: is it running without --tls?"
+                    + " (no answer within 5 s)", e.getMessage());
+        }
+    }
+
+    @Test
+    void theRelayEndsWhenTheServerClosesEvenWhileTheInputStaysOpen() throws Exception {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             java.io.PipedOutputStream keyboard = new java.io.PipedOutputStream();
+             java.io.PipedInputStream stdin = new java.io.PipedInputStream(keyboard)) {
+            Socket s = NetClient.connectPlain("127.0.0.1", ss.getLocalPort());
+            try (Socket peer = ss.accept()) {
+                peer.getOutputStream().write("bye\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            // Nobody types: the relay must still end, as nc does when the server hangs up.
+            NetClient.relay(s, stdin, out, 2_000);
+            assertEquals("bye\n", out.toString(StandardCharsets.US_ASCII));
+            assertTrue(s.isClosed());
         }
     }
 
@@ -266,7 +310,7 @@ class ServerClientTest {
             rec.await();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(rec.text.toString().contains("hello from openssl\\n"), rec.text + " / openssl said: " + out);
+            assertTrue(rec.text().contains("hello from openssl\\n"), rec.text() + " / openssl said: " + out);
             assertTrue(rec.failures.isEmpty(), rec.failures.toString());
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,28 @@ class CertStoreTest {
     }
 
     @Test
-    void laterStartsReuseTheSameCertificate(@TempDir Path dir) {
+    void aKeyOthersCanReadIsRefusedLikeSshDoesAndNotReplaced(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+                "file permissions are POSIX-only");
+        CertStore.Identity first = CertStore.loadOrCreate(dir);
+        Path key = dir.resolve("server-key.pem");
+        byte[] keyBytes = Files.readAllBytes(key);
+        for (String open : List.of("rw-r--r--", "rw-rw----", "rw-----w-")) {
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString(open));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> CertStore.loadOrCreate(dir));
+            assertEquals("the private key " + key + " is open to other users (permissions " + open + "): anyone who"
+                    + " can read it can pose as this server, so it is not used; fix it with: chmod 600 " + key
+                    + " (or delete " + dir + " to make a new key and certificate)", e.getMessage());
+            assertArrayEquals(keyBytes, Files.readAllBytes(key), "the key is left for the user to fix");
+        }
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(first.sha256Fingerprint(), CertStore.loadOrCreate(dir).sha256Fingerprint());
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
+        assertFalse(CertStore.loadOrCreate(dir).created(), "read-only for its owner is fine");
+    }
+
+    @Test
+    void laterStartsReuseTheSameCertificate(@TempDir Path dir) throws Exception {
         CertStore.Identity first = CertStore.loadOrCreate(dir);
         CertStore.Identity second = CertStore.loadOrCreate(dir);
         assertFalse(second.created());
@@ -88,7 +110,7 @@ class CertStoreTest {
     @Test
     void aCertDirThatCannotBeCreatedSaysWhyNotOnlyWhere(@TempDir Path dir) throws Exception {
         Path file = Files.createFile(dir.resolve("a-file"));
-        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.wirelab.common.UserError.class,
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> CertStore.loadOrCreate(file.resolve("tls")));
         String reason = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
         assertFalse(reason.equals(file.resolve("tls").toString()) || reason.equals(file.toString()),

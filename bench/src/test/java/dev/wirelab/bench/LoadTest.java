@@ -1,0 +1,130 @@
+package dev.wirelab.bench;
+
+import dev.wirelab.part2.EchoServer;
+import dev.wirelab.part2.FaultConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Both load generators against real servers: what they count, and that they refuse a wrong or stalled echo. */
+class LoadTest {
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void countsEveryRoundTripItRecordsAgainstARealEchoServer(Load.Kind kind) throws Exception {
+        int connections = 5;
+        try (EchoServer server = EchoServer.builder().port(0).start();
+             Load load = kind.open(server.address(), connections, 2, Load.line(32))) {
+            long[] served = new long[2];
+            Load.Window w = load.measure(Duration.ofMillis(50), Duration.ofMillis(500),
+                    () -> served[0] = server.stats().messages(), () -> served[1] = server.stats().messages());
+
+            assertTrue(w.count() > 0, "no round trip completed in 500 ms");
+            assertEquals(w.count(), w.latency().getTotalCount(), "one latency sample per counted round trip");
+            assertTrue(w.latency().getMinValue() > 0);
+            assertTrue(w.elapsedNanos() >= Duration.ofMillis(500).toNanos());
+            assertTrue(w.loadCpuNanos() > 0, "the load threads' CPU time was not read");
+            // The server's edges lie just outside the load's: it cannot have served fewer messages
+            // than the load completed round trips (but one in flight per connection), and a
+            // thread paused between the edges on a busy machine only lets it serve more.
+            long atServer = served[1] - served[0];
+            assertTrue(w.count() <= atServer + connections && w.count() >= atServer / 4,
+                    "load counted " + w.count() + " round trips, the server " + atServer + " messages");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void failsWhenTheServerEchoesMoreThanWasSent(Load.Kind kind) throws Exception {
+        // A duplicated reply is the one fault that makes an echo longer than its message.
+        try (EchoServer server = EchoServer.builder().port(0).faults(FaultConfig.none().withDuplicate(1.0)).seed(1).start()) {
+            IOException e = assertThrows(IOException.class, () -> loadBriefly(kind, server.address()));
+            assertTrue(e.getMessage().contains("bytes for a 16-byte message"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void failsWhenTheEchoIsNotWhatWasSent(Load.Kind kind) throws Exception {
+        try (EchoServer server = EchoServer.builder().port(0).faults(FaultConfig.none().withCorrupt(1.0)).seed(1).start()) {
+            IOException e = assertThrows(IOException.class, () -> loadBriefly(kind, server.address()));
+            assertTrue(e.getMessage().startsWith("echo differs from the message at byte "), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void failsWhenAConnectionStallsInsteadOfReportingALowerRate(Load.Kind kind) throws Exception {
+        // The kernel completes the connections; nothing ever accepts or answers them.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Load load = kind.open((InetSocketAddress) silent.getLocalSocketAddress(), 2, 1, Load.line(16))) {
+            IOException e = assertThrows(IOException.class,
+                    () -> load.measure(Load.STALLED_AFTER, Duration.ofMillis(100), () -> { }, () -> { }));
+            assertEquals("2 of 2 connection(s) completed no echo in the 100 ms window and waited 1 s or more for one", e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void aShortWindowWithoutAnEchoIsNoStallWhileTheEchoIsStillYoung(Load.Kind kind) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Load load = kind.open((InetSocketAddress) silent.getLocalSocketAddress(), 1, 1, Load.line(16))) {
+            // A busy machine can delay a healthy connection's echo past a short window.
+            Load.Window w = load.measure(Duration.ZERO, Duration.ofMillis(50), () -> { }, () -> { });
+            assertEquals(0, w.count());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Load.Kind.class)
+    @Timeout(30)
+    void messagesLargerThanTheSocketTakesAtOnceStillMakeWholeRoundTrips(Load.Kind kind) throws Exception {
+        try (EchoServer server = EchoServer.builder().port(0).start();
+             Load load = kind.open(server.address(), 2, 1, Load.line(65536))) {
+            Load.Window w = load.measure(Duration.ZERO, Duration.ofMillis(300), () -> { }, () -> { });
+            assertTrue(w.count() > 0, "no 64 KiB round trip completed in 300 ms");
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void theBlockingGeneratorRunsOneVirtualThreadPerConnection() throws Exception {
+        try (EchoServer server = EchoServer.builder().port(0).start();
+             Load load = Load.Kind.BLOCKING.open(server.address(), 7, 1, Load.line(32))) {
+            long mine = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("blocking-load-")).count();
+            // Thread.getAllStackTraces lists platform threads only: none of the load's is one.
+            assertEquals(0, mine);
+            assertTrue(load.measure(Duration.ZERO, Duration.ofMillis(200), () -> { }, () -> { }).count() >= 7);
+        }
+    }
+
+    /** One connection of 16-byte lines; the failure may surface while starting or while measuring. */
+    private static void loadBriefly(Load.Kind kind, InetSocketAddress address) throws Exception {
+        try (Load load = kind.open(address, 1, 1, Load.line(16))) {
+            load.measure(Duration.ofMillis(200), Duration.ofMillis(100), () -> { }, () -> { });
+        }
+    }
+
+    @Test
+    void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertEquals(2.5, Stats.median(new double[]{4, 1, 3, 2}));
+        assertEquals(3.0, Stats.median(new double[]{5, 3, 1}));
+        assertEquals("2.50× (1.00×–4.00×)", Stats.range(new double[]{4, 1, 3, 2}, "%.2f×"));
+    }
+}
