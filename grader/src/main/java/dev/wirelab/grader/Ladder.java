@@ -1,42 +1,30 @@
 package dev.wirelab.grader;
 
+import dev.wirelab.part3.TraceEvent;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The events of one scenario as a ladder diagram, one line per event in the format of
- * {@code part3 client --trace} (part 3's TraceEvent; {@link #format} is the one place that
- * knows it): time since the scenario started, an arrow ({@code -->} towards the
- * server, {@code <--} towards the client, {@code !!} a fault or problem), the event and its
- * detail. Thread-safe: a server's event loops and the grader's own threads add to it.
+ * The events of one scenario, kept to be shown as a ladder under a failure. Each is a part 3
+ * {@link TraceEvent}, printed by {@link TraceEvent#ladder}, so a student reads the grader's
+ * ladder exactly as the one {@code part3 client --trace} prints: time since the scenario started,
+ * the arrow as the client sees it ({@code -->} towards the server, {@code <--} towards the client,
+ * {@code !!} a fault or problem), the event and its detail. Thread-safe: a server's event loops and
+ * the grader's own threads add to it.
  */
 public final class Ladder {
-
-    /** Which way an event goes. */
-    public enum Arrow {
-        TO_SERVER("-->"), TO_CLIENT("<--"), PROBLEM("!! "), NOTE("   ");
-
-        private final String text;
-
-        Arrow(String text) {
-            this.text = text;
-        }
-    }
-
-    /** One event; {@code index} is its place in the ladder. */
-    public record Event(int index, long t, Arrow arrow, String event, String detail) {
-        public String line() {
-            return format(t, arrow, event, detail);
-        }
-    }
 
     /** Most events kept: a runaway client must not fill the grader's memory. */
     public static final int MAX_EVENTS = 50_000;
 
+    /** An event and its place in the order the events were added. */
+    private record Entry(int index, TraceEvent event) {
+    }
+
     private final long origin;
-    private final List<Event> events = new ArrayList<>();
+    private final List<Entry> entries = new ArrayList<>();
     private long dropped;
 
     public Ladder(long originNanos) {
@@ -44,25 +32,21 @@ public final class Ladder {
     }
 
     /** Adds an event that happened at {@code System.nanoTime() == at}; returns its index. */
-    public synchronized int add(long at, Arrow arrow, String event, String detail) {
-        if (events.size() >= MAX_EVENTS) {
+    public synchronized int add(long at, TraceEvent.Arrow arrow, String event, String detail) {
+        if (entries.size() >= MAX_EVENTS) {
             dropped++;
-            return events.size() - 1;
+            return entries.size() - 1;
         }
-        events.add(new Event(events.size(), at - origin, arrow, event, detail));
-        return events.size() - 1;
+        entries.add(new Entry(entries.size(), new TraceEvent(at - origin, arrow, event, detail)));
+        return entries.size() - 1;
     }
 
-    public int add(Arrow arrow, String event, String detail) {
+    public int add(TraceEvent.Arrow arrow, String event, String detail) {
         return add(System.nanoTime(), arrow, event, detail);
     }
 
-    public synchronized List<Event> events() {
-        return List.copyOf(events);
-    }
-
     public synchronized int size() {
-        return events.size();
+        return entries.size();
     }
 
     /**
@@ -71,13 +55,13 @@ public final class Ladder {
      * e.g. a program's exit once it is known, so the window is cut from the time-sorted list).
      */
     public synchronized List<String> window(int index, int after, int n) {
-        if (events.isEmpty()) {
+        if (entries.isEmpty()) {
             return List.of();
         }
-        List<Event> sorted = new ArrayList<>(events);
-        sorted.sort(java.util.Comparator.comparingLong(Event::t)); // stable: equal times keep their order
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(e -> e.event().tNanos())); // stable: equal times keep their order
         int at = sorted.size() - 1;
-        for (int i = 0; i < sorted.size() && index < events.size(); i++) {
+        for (int i = 0; i < sorted.size() && index < entries.size(); i++) {
             if (sorted.get(i).index() == Math.max(index, 0)) {
                 at = i;
                 break;
@@ -89,9 +73,7 @@ public final class Ladder {
         if (from > 0) {
             out.add("(" + from + " earlier events left out)");
         }
-        for (Event e : sorted.subList(from, end)) {
-            out.add(e.line());
-        }
+        out.addAll(TraceEvent.ladder(sorted.subList(from, end).stream().map(Entry::event).toList()).lines().toList());
         if (end < sorted.size()) {
             out.add("(" + (sorted.size() - end) + " later events left out)");
         } else if (dropped > 0) {
@@ -103,11 +85,5 @@ public final class Ladder {
     /** The last {@code n} events, as lines. */
     public List<String> last(int n) {
         return window(Integer.MAX_VALUE, 0, n);
-    }
-
-    /** One ladder line, exactly as part 3's trace prints it. */
-    public static String format(long tNanos, Arrow arrow, String event, String detail) {
-        String line = String.format(Locale.ROOT, "%10.3f ms  %s %-10s %s", tNanos / 1e6, arrow.text, event, detail);
-        return detail.isEmpty() ? line.stripTrailing() : line;
     }
 }

@@ -3,6 +3,7 @@ package dev.wirelab.grader.part2;
 import dev.wirelab.common.Bytes;
 import dev.wirelab.grader.Durations;
 import dev.wirelab.grader.Ladder;
+import dev.wirelab.part3.TraceEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -97,13 +98,13 @@ final class LineClient implements AutoCloseable {
             try {
                 s.setTcpNoDelay(true);
                 s.connect(address, (int) Math.max(1, within.toMillis()));
-                ladder.add(Ladder.Arrow.NOTE, event, name + " connected to " + address.getAddress().getHostAddress() + ":" + address.getPort());
+                ladder.add(TraceEvent.Arrow.NOTE, event, name + " connected to " + address.getAddress().getHostAddress() + ":" + address.getPort());
                 return s;
             } catch (SocketException e) {
                 // Refused, or reset: a server that listens anew between clients drops the queue.
                 s.close();
                 if (System.nanoTime() > deadline) {
-                    ladder.add(Ladder.Arrow.PROBLEM, "no connect", name + ": " + e.getMessage());
+                    ladder.add(TraceEvent.Arrow.PROBLEM, "no connect", name + ": " + e.getMessage());
                     throw e;
                 }
                 sleep(20);
@@ -123,7 +124,7 @@ final class LineClient implements AutoCloseable {
         write(bytes);
         long at = System.nanoTime();
         sent++;
-        ladder.add(at, Ladder.Arrow.TO_SERVER, "line " + sent, name + " sends " + preview(bytes));
+        ladder.add(at, TraceEvent.Arrow.TO_SERVER, "line " + sent, name + " sends " + preview(bytes));
         return at;
     }
 
@@ -162,7 +163,7 @@ final class LineClient implements AutoCloseable {
             use(s);
             out.write(unanswered.toByteArray());
             out.flush();
-            ladder.add(Ladder.Arrow.NOTE, "resend", name + ": its first connection was closed before any reply, so it"
+            ladder.add(TraceEvent.Arrow.NOTE, "resend", name + ": its first connection was closed before any reply, so it"
                     + " connected again and sent its " + unanswered.size() + " bytes again");
             return true;
         } catch (IOException e) {
@@ -184,10 +185,10 @@ final class LineClient implements AutoCloseable {
         }
         replies++;
         switch (r.kind()) {
-            case NONE -> ladder.add(Ladder.Arrow.PROBLEM, "no reply", name + ": nothing within " + Durations.limit(within));
-            case CLOSED -> ladder.add(r.at(), Ladder.Arrow.TO_CLIENT, "closed", name + ": the server closed the connection"
+            case NONE -> ladder.add(TraceEvent.Arrow.PROBLEM, "no reply", name + ": nothing within " + Durations.limit(within));
+            case CLOSED -> ladder.add(r.at(), TraceEvent.Arrow.TO_CLIENT, "closed", name + ": the server closed the connection"
                     + (r.bytes().length > 0 ? " after " + preview(r.bytes()) : ""));
-            default -> ladder.add(r.at(), Ladder.Arrow.TO_CLIENT, "reply " + replies, name + " gets " + preview(r.bytes())
+            default -> ladder.add(r.at(), TraceEvent.Arrow.TO_CLIENT, "reply " + replies, name + " gets " + preview(r.bytes())
                     + (r.kind() == Kind.UNTERMINATED ? " (no newline)" : "") + " after " + Durations.millis(r.at() - sentAt));
         }
         return r;

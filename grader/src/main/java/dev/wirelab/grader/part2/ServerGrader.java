@@ -7,6 +7,7 @@ import dev.wirelab.grader.Grading;
 import dev.wirelab.grader.Ladder;
 import dev.wirelab.grader.Result;
 import dev.wirelab.grader.StudentProgram;
+import dev.wirelab.part3.TraceEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
             return Result.fail(s, e.getMessage(), List.of(), List.of(), since(start), limit, program(e.command, e.ended, true));
         }
         long listening = System.nanoTime();
-        ladder.add(listening, Ladder.Arrow.NOTE, "listening", "your server accepts connections on port " + server.address().getPort());
+        ladder.add(listening, TraceEvent.Arrow.NOTE, "listening", "your server accepts connections on port " + server.address().getPort());
         try (server) {
             Exchange x = new Exchange(s, server.address(), ladder, seed);
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -74,7 +75,7 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
             x.closeAll();
             if (!server.isAlive()) {
                 StudentProgram.Ended ended = server.ended();
-                ladder.add(Ladder.Arrow.PROBLEM, "exited", "your server exited with code " + ended.code());
+                ladder.add(TraceEvent.Arrow.PROBLEM, "exited", "your server exited with code " + ended.code());
                 String exited = "your server exited with code " + ended.code() + " during this scenario; a server must keep serving";
                 return Result.fail(s, problem == null ? exited : problem + "; then " + exited, ladder.last(LADDER_LINES),
                         x.notes(), since(start), limit, program(server.command(), ended, true));

@@ -5,6 +5,7 @@ import static dev.wirelab.grader.part2.Exchange.fail;
 
 import dev.wirelab.grader.Binomial;
 import dev.wirelab.grader.Durations;
+import dev.wirelab.part3.TraceEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -211,7 +212,7 @@ public final class ServerScenarios {
         byte[] big = new byte[1 << 20];
         Arrays.fill(big, (byte) 'x');
         big[big.length - 1] = '\n';
-        x.ladder().add(dev.wirelab.grader.Ladder.Arrow.TO_SERVER, "line 1", "client 1 sends 1 MiB of 'x' and a newline");
+        x.ladder().add(TraceEvent.Arrow.TO_SERVER, "line 1", "client 1 sends 1 MiB of 'x' and a newline");
         // The server may echo as it reads, or stop reading: send from one thread, drain in this one.
         Thread writer = Thread.ofVirtual().start(() -> {
             try {

@@ -2,6 +2,7 @@ package dev.wirelab.grader.part3;
 
 import dev.wirelab.grader.Durations;
 import dev.wirelab.part2.Fault;
+import dev.wirelab.part3.TraceEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -61,7 +62,7 @@ final class ClientChecks {
         List<ServerLog.Line> lines = e.log().all(ServerLog.Line.class);
         if (!lines.isEmpty()) {
             ServerLog.Line l = lines.get(0);
-            return new Verdict("your client sent a line of text, " + ServerLog.preview(l.line()) + ", not a frame: a wire-format"
+            return new Verdict("your client sent a line of text, " + TraceEvent.preview(l.line()) + ", not a frame: a wire-format"
                     + " connection starts with the magic bytes 57 4c (\"WL\") and the version 01 (docs/wire-format.md)", l.ladderIndex());
         }
         List<ServerLog.Delivered> delivered = e.log().all(ServerLog.Delivered.class);
@@ -122,7 +123,7 @@ final class ClientChecks {
     }
 
     private String unknownPayload(ServerLog.Delivered d) {
-        String s = "the server was given DATA " + d.seq() + " with the payload " + ServerLog.preview(d.payload())
+        String s = "the server was given DATA " + d.seq() + " with the payload " + TraceEvent.preview(d.payload())
                 + ", which is none of your messages";
         if (d.seq() >= 1 && d.seq() <= messages.size()) {
             byte[] want = messages.get((int) d.seq() - 1);
@@ -131,7 +132,7 @@ final class ClientChecks {
                     && (got[got.length - 1] == '\n' || got[got.length - 1] == '\r')) {
                 return s + ": it is message " + d.seq() + " with its line ending; a message is the line without its newline";
             }
-            return s + " (message " + d.seq() + " is " + ServerLog.preview(want) + "): send each line of stdin as it is";
+            return s + " (message " + d.seq() + " is " + TraceEvent.preview(want) + "): send each line of stdin as it is";
         }
         return s;
     }
@@ -149,8 +150,8 @@ final class ClientChecks {
             return s + " on a new connection without HELLO" + after + ": only a HELLO with the same session id lets the server"
                     + " recognise a message it already has after a reconnect";
         }
-        return s + " on a new connection under a new session id (\"" + ServerLog.text(first.clientId()) + "\", then \""
-                + ServerLog.text(second.clientId()) + "\")" + after + ": say HELLO with the same session id on every connection"
+        return s + " on a new connection under a new session id (\"" + TraceEvent.text(first.clientId()) + "\", then \""
+                + TraceEvent.text(second.clientId()) + "\")" + after + ": say HELLO with the same session id on every connection"
                 + " of one run, so the server knows which messages it already has";
     }
 
@@ -281,7 +282,7 @@ final class ClientChecks {
     private String invalidFrame() {
         for (ServerLog.Event ev : events) {
             if (ev instanceof ServerLog.Closed c && c.reason().startsWith("invalid frame")) {
-                return "; the server closed your connection #" + c.connection() + ": " + ServerLog.text(c.reason());
+                return "; the server closed your connection #" + c.connection() + ": " + TraceEvent.text(c.reason());
             }
         }
         return "";

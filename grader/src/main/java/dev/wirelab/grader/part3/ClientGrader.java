@@ -7,6 +7,7 @@ import dev.wirelab.grader.Result;
 import dev.wirelab.grader.StudentProgram;
 import dev.wirelab.part2.EchoServer;
 import dev.wirelab.part2.FaultScript;
+import dev.wirelab.part3.TraceEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,13 +53,13 @@ public final class ClientGrader implements Grading.Runner<ClientScenario> {
         try (EchoServer server = EchoServer.builder().host(HOST).port(0).faults(s.faults()).seed(seed).script(script)
                 .observer(log).eventLoops(1).busyPoll(false).idleTimeout(limit.plusSeconds(5)).start()) {
             expanded = command.expand(Map.of("host", HOST, "port", Integer.toString(server.port())));
-            ladder.add(Ladder.Arrow.NOTE, "start", "your client, with " + messages.size() + " messages on stdin: " + expanded);
+            ladder.add(TraceEvent.Arrow.NOTE, "start", "your client, with " + messages.size() + " messages on stdin: " + expanded);
             long started = System.nanoTime();
             try (StudentProgram p = StudentProgram.start(expanded, dir)) {
                 p.feedLines(messages);
                 ended = p.await(limit.minusNanos(started - start));
             }
-            ladder.add(ended.endedAt(), ended.timedOut() ? Ladder.Arrow.PROBLEM : Ladder.Arrow.NOTE,
+            ladder.add(ended.endedAt(), ended.timedOut() ? TraceEvent.Arrow.PROBLEM : TraceEvent.Arrow.NOTE,
                     ended.timedOut() ? "killed" : "exit", ended.timedOut() ? "your client was still running at the time limit"
                             : "your client exited with code " + ended.code());
             log.awaitAllClosed(DRAIN);

@@ -1,11 +1,10 @@
 package dev.wirelab.grader.part3;
 
-import dev.wirelab.common.Bytes;
 import dev.wirelab.grader.Ladder;
 import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.ServerEvent;
 import dev.wirelab.part2.ServerObserver;
-import java.nio.charset.StandardCharsets;
+import dev.wirelab.part3.TraceEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -132,33 +131,33 @@ public final class ServerLog implements ServerObserver {
         String on = "#" + c + " ";
         events.add(switch (event) {
             case ServerEvent.ConnectionOpened o -> new Connected(at, c, o.remote(),
-                    ladder.add(at, Ladder.Arrow.NOTE, "connect", on + "from " + text(o.remote())));
+                    ladder.add(at, TraceEvent.Arrow.NOTE, "connect", on + "from " + TraceEvent.text(o.remote())));
             case ServerEvent.ConnectionClosed o -> {
                 lastData.remove(c);
-                yield new Closed(at, c, o.reason(), ladder.add(at, Ladder.Arrow.NOTE, "closed", on + text(o.reason())));
+                yield new Closed(at, c, o.reason(), ladder.add(at, TraceEvent.Arrow.NOTE, "closed", on + TraceEvent.text(o.reason())));
             }
-            case ServerEvent.Hello h -> new Hello(at, c, h.clientId(), h.accepted(), ladder.add(at, Ladder.Arrow.TO_SERVER, "HELLO",
-                    on + "session id \"" + text(h.clientId()) + "\"" + (h.accepted() ? "" : ", not taken")));
-            case ServerEvent.LineArrived l -> new Line(at, c, l.line(), ladder.add(at, Ladder.Arrow.TO_SERVER, "line",
-                    on + preview(l.line()) + ": text, not a frame"));
+            case ServerEvent.Hello h -> new Hello(at, c, h.clientId(), h.accepted(), ladder.add(at, TraceEvent.Arrow.TO_SERVER, "HELLO",
+                    on + "session id \"" + TraceEvent.text(h.clientId()) + "\"" + (h.accepted() ? "" : ", not taken")));
+            case ServerEvent.LineArrived l -> new Line(at, c, l.line(), ladder.add(at, TraceEvent.Arrow.TO_SERVER, "line",
+                    on + TraceEvent.preview(l.line()) + ": text, not a frame"));
             case ServerEvent.DataArrived d -> {
                 lastData.put(c, d);
-                yield new Data(at, c, d.clientId(), d.seq(), d.arrival(), d.payload(), ladder.add(at, Ladder.Arrow.TO_SERVER,
-                        "DATA " + d.seq(), on + preview(d.payload()) + " (" + d.payload().length + " bytes)"
+                yield new Data(at, c, d.clientId(), d.seq(), d.arrival(), d.payload(), ladder.add(at, TraceEvent.Arrow.TO_SERVER,
+                        "DATA " + d.seq(), on + TraceEvent.preview(d.payload()) + " (" + d.payload().length + " bytes)"
                                 + (d.arrival() > 1 ? ", copy " + d.arrival() : "")));
             }
             case ServerEvent.Delivered d -> {
                 ServerEvent.DataArrived data = lastData.get(c);
                 byte[] payload = data != null && data.seq() == d.seq() ? data.payload() : new byte[0];
-                yield new Delivered(at, c, d.clientId(), d.seq(), payload, ladder.add(at, Ladder.Arrow.NOTE, "delivered",
+                yield new Delivered(at, c, d.clientId(), d.seq(), payload, ladder.add(at, TraceEvent.Arrow.NOTE, "delivered",
                         "DATA " + d.seq() + " handed to the server's application"));
             }
             case ServerEvent.DuplicateSuppressed d -> new Suppressed(at, c, d.clientId(), d.seq(), ladder.add(at,
-                    Ladder.Arrow.NOTE, "duplicate", "DATA " + d.seq() + " was delivered before: acknowledged again, not delivered again"));
+                    TraceEvent.Arrow.NOTE, "duplicate", "DATA " + d.seq() + " was delivered before: acknowledged again, not delivered again"));
             // A random delay on every reply is the scenario's network, not news: no ladder line.
             case ServerEvent.FaultApplied f when f.rule() == 0 && f.fault() instanceof dev.wirelab.part2.Fault.Delay ->
                     new Fault(at, c, f.fault(), f.request(), f.seq(), 0, -1);
-            case ServerEvent.FaultApplied f -> new Fault(at, c, f.fault(), f.request(), f.seq(), f.rule(), ladder.add(at, Ladder.Arrow.PROBLEM,
+            case ServerEvent.FaultApplied f -> new Fault(at, c, f.fault(), f.request(), f.seq(), f.rule(), ladder.add(at, TraceEvent.Arrow.PROBLEM,
                     f.fault().kind().action(), (f.seq() > 0 ? "DATA " + f.seq() : f.request()) + ": " + meaning(f.fault())
                             + " (" + by(f.rule()) + ")"));
             case ServerEvent.ReplySent r -> {
@@ -167,11 +166,11 @@ public final class ServerLog implements ServerObserver {
                     case ERROR -> "ERROR";
                     default -> r.type().name();
                 };
-                yield new Reply(at, c, type, r.seq(), r.bytes(), r.copies(), r.corrupted(), ladder.add(at, Ladder.Arrow.TO_CLIENT,
+                yield new Reply(at, c, type, r.seq(), r.bytes(), r.copies(), r.corrupted(), ladder.add(at, TraceEvent.Arrow.TO_CLIENT,
                         type + " " + r.seq(), on + r.bytes() + " bytes" + (r.corrupted() ? ", one byte flipped" : "")
                                 + (r.copies() > 1 ? ", sent " + r.copies() + " times" : "")));
             }
-            case ServerEvent.ResetSent r -> new Reset(at, c, ladder.add(at, Ladder.Arrow.PROBLEM, "reset",
+            case ServerEvent.ResetSent r -> new Reset(at, c, ladder.add(at, TraceEvent.Arrow.PROBLEM, "reset",
                     on + "aborted with a TCP RST instead of the reply"));
         });
         notifyAll();
@@ -204,14 +203,5 @@ public final class ServerLog implements ServerObserver {
             case dev.wirelab.part2.Fault.Throttle t -> "the reply waits for the bandwidth limit (" + f.describe() + ")";
             case dev.wirelab.part2.Fault.Slice s -> "the reply is written in pieces (" + f.describe() + ")";
         };
-    }
-
-    static String text(String s) {
-        return Bytes.escape(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String preview(byte[] payload) {
-        int n = Math.min(payload.length, 24);
-        return "\"" + Bytes.escape(payload, 0, n) + "\"" + (n < payload.length ? "..." : "");
     }
 }
