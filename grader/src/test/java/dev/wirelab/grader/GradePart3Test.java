@@ -63,6 +63,20 @@ class GradePart3Test {
         assertEquals(0, o.exitCode());
     }
 
+    /**
+     * A second reading of the format: a client written from docs/wire-format.md alone, with no
+     * project code and a design of its own (four messages in flight, a timer per message), so
+     * that the grader is seen to grade the format as written, not the project's way of doing it.
+     */
+    @Test
+    void aClientWrittenFromTheWireFormatPageAlonePassesEveryScenario() throws Exception {
+        assumeTrue(GraderCli.hasPython(), "python3 (3.8+) is not installed");
+        GraderCli.Outcome o = grade("python3 " + CommandTemplate.quote(GraderCli.resource("part3/independent_client.py")) + " {host} {port}");
+        assertEquals(Set.of(), o.failed(), o.transcript());
+        assertEquals(0, o.exitCode());
+        assertEquals(ClientScenarios.ALL.size(), o.scenarios());
+    }
+
     static Stream<Arguments> brokenClients() {
         return Stream.of(
                 Arguments.of("no-retransmit", List.of(), Set.of("drop", "error", "ack-drop", "corrupt-undelivered", "corrupt-length",
