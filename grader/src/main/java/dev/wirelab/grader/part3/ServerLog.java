@@ -1,5 +1,7 @@
 package dev.wirelab.grader.part3;
 
+import dev.wirelab.common.Frame;
+import dev.wirelab.common.FrameCodec;
 import dev.wirelab.grader.Ladder;
 import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.ServerEvent;
@@ -7,6 +9,7 @@ import dev.wirelab.part2.ServerObserver;
 import dev.wirelab.part3.TraceEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -75,6 +78,10 @@ public final class ServerLog implements ServerObserver {
     private final List<Event> events = new ArrayList<>();
     /** The last DATA of each connection: a Delivered event follows it and carries no payload. */
     private final Map<Long, ServerEvent.DataArrived> lastData = new HashMap<>();
+    /** Each connection's recent DATA payloads: the reply events carry none, and an ACK echoes its DATA's. */
+    private final Map<Long, Recent> recent = new HashMap<>();
+    /** The reason part 2's server gives in an ERROR for a message it lost (the report's reply). */
+    private static final String PACKET_LOSS = "Packet Loss";
     private int open;
 
     public ServerLog(Ladder ladder, FaultScript script) {
@@ -134,6 +141,7 @@ public final class ServerLog implements ServerObserver {
                     ladder.add(at, TraceEvent.Arrow.NOTE, "connect", on + "from " + TraceEvent.text(o.remote())));
             case ServerEvent.ConnectionClosed o -> {
                 lastData.remove(c);
+                recent.remove(c);
                 yield new Closed(at, c, o.reason(), ladder.add(at, TraceEvent.Arrow.NOTE, "closed", on + TraceEvent.text(o.reason())));
             }
             case ServerEvent.Hello h -> new Hello(at, c, h.clientId(), h.accepted(), ladder.add(at, TraceEvent.Arrow.TO_SERVER, "HELLO",
@@ -142,9 +150,9 @@ public final class ServerLog implements ServerObserver {
                     on + TraceEvent.preview(l.line()) + ": text, not a frame"));
             case ServerEvent.DataArrived d -> {
                 lastData.put(c, d);
-                yield new Data(at, c, d.clientId(), d.seq(), d.arrival(), d.payload(), ladder.add(at, TraceEvent.Arrow.TO_SERVER,
-                        "DATA " + d.seq(), on + TraceEvent.preview(d.payload()) + " (" + d.payload().length + " bytes)"
-                                + (d.arrival() > 1 ? ", copy " + d.arrival() : "")));
+                recent.computeIfAbsent(c, k -> new Recent()).put(d.seq(), d.payload());
+                yield new Data(at, c, d.clientId(), d.seq(), d.arrival(), d.payload(), frameLine(at, TraceEvent.Arrow.TO_SERVER, on,
+                        Frame.data(d.seq(), d.payload()), d.arrival() > 1 ? "copy " + d.arrival() : ""));
             }
             case ServerEvent.Delivered d -> {
                 ServerEvent.DataArrived data = lastData.get(c);
@@ -166,14 +174,54 @@ public final class ServerLog implements ServerObserver {
                     case ERROR -> "ERROR";
                     default -> r.type().name();
                 };
-                yield new Reply(at, c, type, r.seq(), r.bytes(), r.copies(), r.corrupted(), ladder.add(at, TraceEvent.Arrow.TO_CLIENT,
-                        type + " " + r.seq(), on + r.bytes() + " bytes" + (r.corrupted() ? ", one byte flipped" : "")
-                                + (r.copies() > 1 ? ", sent " + r.copies() + " times" : "")));
+                String more = (r.corrupted() ? "one byte flipped" : "") + (r.corrupted() && r.copies() > 1 ? ", " : "")
+                        + (r.copies() > 1 ? "sent " + r.copies() + " times" : "");
+                if (r.type() == ServerEvent.ReplyType.ACK && r.seq() == 0) {
+                    more = more.isEmpty() ? "for HELLO" : "for HELLO, " + more;
+                }
+                Frame sent = sentFrame(c, r);
+                int line = sent != null ? frameLine(at, TraceEvent.Arrow.TO_CLIENT, on, sent, more)
+                        : ladder.add(at, TraceEvent.Arrow.TO_CLIENT, type + " " + r.seq(), on + r.bytes() + " bytes" + (more.isEmpty() ? "" : ", " + more));
+                yield new Reply(at, c, type, r.seq(), r.bytes(), r.copies(), r.corrupted(), line);
             }
             case ServerEvent.ResetSent r -> new Reset(at, c, ladder.add(at, TraceEvent.Arrow.PROBLEM, "reset",
                     on + "aborted with a TCP RST instead of the reply"));
         });
         notifyAll();
+    }
+
+    /** A frame's ladder line as part 3's trace renders it, after the connection it is on. */
+    private int frameLine(long at, TraceEvent.Arrow arrow, String on, Frame f, String more) {
+        TraceEvent e = TraceEvent.frame(0, arrow, f, more);
+        return ladder.add(at, arrow, e.event(), e.detail().isEmpty() ? on.strip() : on + e.detail());
+    }
+
+    /**
+     * The frame a reply was, as the server built it (before a fault flipped a byte), when its
+     * bytes tell: an ACK echoes the payload of its DATA on that connection, and an ERROR n is the
+     * report's "Packet Loss" when its length says so; else null (the ladder gives the size).
+     */
+    private Frame sentFrame(long connection, ServerEvent.ReplySent r) {
+        Frame f = switch (r.type()) {
+            case ACK -> {
+                Recent payloads = recent.get(connection);
+                byte[] p = r.seq() == 0 ? new byte[0] : payloads == null ? null : payloads.get(r.seq());
+                yield p == null ? null : Frame.ack(r.seq(), p);
+            }
+            case ERROR -> Frame.error(r.seq(), PACKET_LOSS);
+            default -> null;
+        };
+        return f != null && FrameCodec.OVERHEAD_BYTES + f.payloadLength() == r.bytes() ? f : null;
+    }
+
+    /** A connection's recent DATA payloads by seq, bounded: replies answer recent requests. */
+    private static final class Recent extends LinkedHashMap<Long, byte[]> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
+            return size() > 64;
+        }
     }
 
     private String by(int rule) {
