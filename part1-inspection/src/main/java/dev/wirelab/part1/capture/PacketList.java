@@ -192,12 +192,20 @@ public final class PacketList {
         List<TlsRecords.Record> records = List.of();
         List<WirelabAnalysis.Analysed> wirelab = List.of();
         if (t.payloadLength() > 0) {
-            if (!conv.decided) {
+            // Decided on the stream's first bytes: a segment that arrived early cannot say, so it
+            // waits in the reassembler in case the stream turns out to be wirelab.
+            boolean early = !conv.decided && fwd.next >= 0 && t.seq() != fwd.next;
+            if (early) {
+                fwd.stream.add(t.seq(), f.data(), t.payloadOffset(), t.payloadLength(), no);
+            } else if (!conv.decided) {
                 conv.decided = true;
                 conv.tls = TlsRecords.looksLikeTls(f.data(), t.payloadOffset(), t.payloadLength());
                 // By magic, version and type, whatever the port: a student's server may listen anywhere.
                 conv.wirelab = !conv.tls && t.payloadLength() >= 4
                         && WirelabStream.plausible(f.data(), t.payloadOffset(), 4);
+                if (!conv.wirelab) {
+                    fwd.stream = new TcpReassembler(); // drop what waited
+                }
             }
             if (conv.wirelab) {
                 var pieces = fwd.stream.add(t.seq(), f.data(), t.payloadOffset(), t.payloadLength(), no);
