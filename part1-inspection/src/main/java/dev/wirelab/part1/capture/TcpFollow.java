@@ -108,9 +108,11 @@ public final class TcpFollow {
                             run = new ByteArrayOutputStream();
                             runFromClient = c;
                             runFirst = d.frame();
+                            runLast = d.frame();
                         }
                         run.write(d.bytes(), 0, room);
-                        runLast = d.frame();
+                        runFirst = Math.min(runFirst, d.frame());
+                        runLast = Math.max(runLast, d.frame());
                         kept += room;
                     }
                     case TcpReassembler.Gap g -> {

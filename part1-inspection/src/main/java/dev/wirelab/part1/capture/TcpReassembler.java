@@ -20,7 +20,7 @@ public final class TcpReassembler {
 
     /**
      * In-order bytes: {@code offset} counts from the first byte of the stream (0), {@code frame}
-     * is the number of the packet whose arrival delivered them.
+     * is the number of the packet that carried them (the first copy, for retransmitted bytes).
      */
     public record Data(long offset, byte[] bytes, int frame) implements Piece {
     }
