@@ -76,7 +76,7 @@ public final class CaptureListing {
         PacketList list = new PacketList(link);
         TcpFollow follow = options.follow() ? new TcpFollow(link) : null;
         SeqGraph.Builder graph = options.seqGraph() != null ? new SeqGraph.Builder() : null;
-        if (follow == null) {
+        if (follow == null && !options.quiet()) {
             out.println(PacketList.header());
         }
         int shown = 0;
@@ -88,7 +88,7 @@ public final class CaptureListing {
                 PacketList.Row row = list.add(f);
                 if (follow != null) {
                     follow.add(f).forEach(this::print);
-                } else {
+                } else if (!options.quiet()) {
                     print(row);
                 }
                 if (graph != null) {
