@@ -31,6 +31,8 @@ public final class PacketList {
 
     /** TCP state is kept for this many conversations at most, so a long live capture stays bounded. */
     static final int MAX_TRACKED = 4096;
+    /** Out-of-order bytes one direction holds back before it reports a gap. */
+    static final int HELD_PER_DIRECTION = 64 * 1024;
 
     private final LinkType link;
     private final boolean keepRows;
@@ -204,7 +206,7 @@ public final class PacketList {
                 conv.wirelab = !conv.tls && t.payloadLength() >= 4
                         && WirelabStream.plausible(f.data(), t.payloadOffset(), 4);
                 if (!conv.wirelab) {
-                    fwd.stream = new TcpReassembler(); // drop what waited
+                    fwd.stream = new TcpReassembler(HELD_PER_DIRECTION); // drop what waited
                 }
             }
             if (conv.wirelab) {
@@ -299,7 +301,9 @@ public final class PacketList {
         boolean broken;
         boolean encrypted;
         final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        TcpReassembler stream = new TcpReassembler();
+        // Out-of-order bytes are rare on the paths students capture; a small bound keeps thousands
+        // of tracked directions cheap.
+        TcpReassembler stream = new TcpReassembler(HELD_PER_DIRECTION);
         WirelabStream wirelab = new WirelabStream();
 
         void reset() {
@@ -310,7 +314,7 @@ public final class PacketList {
             broken = false;
             encrypted = false;
             pending.reset();
-            stream = new TcpReassembler();
+            stream = new TcpReassembler(HELD_PER_DIRECTION);
             wirelab = new WirelabStream();
         }
 

@@ -19,13 +19,16 @@ import java.util.Map;
  *
  * <p>Pure and single pass: {@link #add} returns the streams that a frame ended (FIN both ways, or
  * RST), {@link #finish} the rest. Bounded for a long live capture: at most {@link #MAX_OPEN}
- * streams are open (the one idle longest is ended early), and a stream keeps at most
- * {@link #MAX_KEPT} bytes, counting what it leaves out.
+ * streams are open (the one idle longest is ended early), a stream keeps at most
+ * {@link #MAX_KEPT} bytes, counting what it leaves out, and each direction holds back at most
+ * {@link #MAX_HELD} out-of-order bytes.
  */
 public final class TcpFollow {
 
     static final int MAX_OPEN = 256;
     static final int MAX_KEPT = 256 * 1024;
+    /** Out-of-order bytes each direction holds back before it reports them missing. */
+    static final int MAX_HELD = 64 * 1024;
 
     /** One direction's run of bytes, or bytes that never came. */
     public sealed interface Block permits Bytes, Missing {
@@ -64,8 +67,8 @@ public final class TcpFollow {
         final String server;
         final int firstFrame;
         int lastFrame;
-        final TcpReassembler fromClient = new TcpReassembler();
-        final TcpReassembler fromServer = new TcpReassembler();
+        final TcpReassembler fromClient = new TcpReassembler(MAX_HELD);
+        final TcpReassembler fromServer = new TcpReassembler(MAX_HELD);
         final List<Block> blocks = new ArrayList<>();
         ByteArrayOutputStream run;
         boolean runFromClient;

@@ -48,6 +48,8 @@ public final class WirelabStream {
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private boolean broken;
     private String brokenReason;
+    /** Bytes the frame being read needs before it is worth parsing again: keeps tiny segments linear. */
+    private long needed = 4;
 
     public WirelabStream() {
         this(FrameCodec.DEFAULT_MAX_PAYLOAD);
@@ -77,6 +79,7 @@ public final class WirelabStream {
                     pending.reset();
                     broken = false;
                     resync = true;
+                    needed = 4;
                 }
                 case TcpReassembler.Data d -> feed(d.bytes(), d.frame(), out);
             }
@@ -91,6 +94,9 @@ public final class WirelabStream {
             return;
         }
         pending.write(bytes, 0, bytes.length);
+        if (!resync && pending.size() < needed) {
+            return;
+        }
         byte[] buf = pending.toByteArray();
         int p = 0;
         if (resync) {
@@ -127,8 +133,11 @@ public final class WirelabStream {
             out.add(decode(buf, p, size, frame));
             p += size;
         }
+        int left = buf.length - p;
+        needed = left >= FrameCodec.HEADER_BYTES ? FrameCodec.OVERHEAD_BYTES + FrameCodec.getU32(buf, p + 8)
+                : left >= 4 ? FrameCodec.HEADER_BYTES : 4;
         pending.reset();
-        pending.write(buf, p, buf.length - p);
+        pending.write(buf, p, left);
     }
 
     private static WireFrame decode(byte[] buf, int p, int size, int frame) {

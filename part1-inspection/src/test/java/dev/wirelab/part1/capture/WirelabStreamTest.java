@@ -48,6 +48,20 @@ class WirelabStreamTest {
     }
 
     @Test
+    void aLargeFrameArrivingOneByteAtATimeComesOutWhole() {
+        byte[] payload = new byte[20_000];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        byte[] f = FrameCodec.encode(Frame.data(7, payload));
+        WirelabStream s = new WirelabStream();
+        List<WireFrame> got = new java.util.ArrayList<>();
+        for (int i = 0; i < f.length; i++) {
+            got.addAll(s.feed(data(new byte[]{f[i]}, i)));
+        }
+        assertEquals(List.of("DATA seq=7 len=20000"), summaries(got));
+        assertEquals(f.length - 1, got.get(0).frame());
+    }
+
+    @Test
     void severalFramesInOneSegmentAllComeOut() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(FrameCodec.encode(Frame.data(1, TEST1)));
