@@ -210,7 +210,10 @@ public final class PacketList {
                 }
             }
             if (conv.wirelab) {
+                long heldBefore = fwd.stream.heldBytes();
                 var pieces = fwd.stream.add(t.seq(), f.data(), t.payloadOffset(), t.payloadLength(), no);
+                // Nothing delivered and nothing new held back: TCP sent bytes it had sent before.
+                boolean resent = pieces.isEmpty() && fwd.stream.heldBytes() == heldBefore;
                 wirelab = wirelabAnalysis.analyse(conv.wirelabState, d.dst() + ":" + t.dstPort(), fwd.wirelab.feed(pieces));
                 if (!wirelab.isEmpty()) {
                     protocol = "WIRELAB";
@@ -219,6 +222,8 @@ public final class PacketList {
                     for (int i = 0; i < wirelab.size(); i++) {
                         info.append(i > 0 ? ", " : "").append(wirelab.get(i).info());
                     }
+                } else if (resent) {
+                    info.append(" [TCP Retransmission]");
                 } else if (fwd.wirelab.brokenReason() == null) {
                     info.append(" [TCP segment of a reassembled PDU]");
                 }

@@ -87,6 +87,7 @@ class WirelabPacketListTest {
         assertEquals("TCP", rows.get(1).protocol());
         assertEquals("40000 → 9400 DATA seq=2 len=12", rows.get(2).info());
         assertEquals("TCP", rows.get(3).protocol()); // its bytes were all read already
+        assertEquals(true, rows.get(3).info().endsWith(" [TCP Retransmission]"), rows.get(3).info());
     }
 
     @Test
