@@ -49,8 +49,16 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Do not list packets, only count them (with --write: like tcpdump -w).")
     boolean quiet;
 
-    @Option(names = "--hex", description = "Show each frame's hex + ASCII dump under its row.")
+    @Option(names = "--hex", description = "Show each frame's hex + ASCII dump under its row (with --follow: each block's).")
     boolean hex;
+
+    @Option(names = "--follow", description = {"Instead of the packet list, each TCP stream's payload in order, client and server"
+            + " marked (Wireshark's Follow TCP Stream); segments reassembled by sequence number."})
+    boolean follow;
+
+    @Option(names = "--seq-graph", paramLabel = "FILE.png",
+            description = "With --read: draw the wirelab frames (DATA and ACK seq over time, retransmissions and errors marked) as a PNG.")
+    Path seqGraph;
 
     @Override
     public Integer call() throws IOException {
@@ -67,8 +75,15 @@ public final class CaptureCommand implements Callable<Integer> {
         if (read != null && (iface != null || duration != null)) {
             throw new ParameterException(spec.commandLine(), "--read lists a file; --interface and --duration are for live capture");
         }
+        if (seqGraph != null && read == null) {
+            throw new ParameterException(spec.commandLine(), "--seq-graph draws a file's exchange: add --read FILE.pcap");
+        }
+        if (follow && quiet) {
+            throw new ParameterException(spec.commandLine(), "--follow shows the streams and --quiet shows nothing: choose one");
+        }
         Duration d = duration == null ? null : Duration.ofMillis(Math.round(duration * 1000));
-        CaptureListing listing = new CaptureListing(new CaptureListing.Options(count, d, write, quiet, hex, port, QUIET_HINT),
+        CaptureListing listing = new CaptureListing(new CaptureListing.Options(count, d, write, quiet, hex, port, QUIET_HINT,
+                follow, seqGraph),
                 spec.commandLine().getOut(), spec.commandLine().getErr());
         if (read != null) {
             listing.listFile(PcapFile.read(read), read.toString());

@@ -24,10 +24,17 @@ public final class CaptureListing {
      * frames there (null: no file); {@code quiet}: count, do not list; {@code hex}: a dump under
      * each row; {@code port}: a file's frames to or from this port only (0: all);
      * {@code quietHint}: a live capture that has seen no frame for this long says what to check
-     * (null: never).
+     * (null: never); {@code follow}: each TCP stream's payload instead of the packet list
+     * ({@link TcpFollow}); {@code seqGraph}: a file's wirelab exchange drawn there as a PNG
+     * (null: none).
      */
     public record Options(Integer count, Duration duration, Path write, boolean quiet, boolean hex, int port,
-                          Duration quietHint) {
+                          Duration quietHint, boolean follow, Path seqGraph) {
+
+        public Options(Integer count, Duration duration, Path write, boolean quiet, boolean hex, int port,
+                       Duration quietHint) {
+            this(count, duration, write, quiet, hex, port, quietHint, false, null);
+        }
     }
 
     /** Opens the pcap file frames are saved to; tests swap in one that fails. */
@@ -67,14 +74,26 @@ public final class CaptureListing {
                     + " (supported: Ethernet, BSD loopback, Linux cooked SLL/SLL2, raw IP)");
         }
         PacketList list = new PacketList(link);
-        out.println(PacketList.header());
+        TcpFollow follow = options.follow() ? new TcpFollow(link) : null;
+        SeqGraph.Builder graph = options.seqGraph() != null ? new SeqGraph.Builder() : null;
+        if (follow == null && !options.quiet()) {
+            out.println(PacketList.header());
+        }
         int shown = 0;
         try (PcapFile.Writer writer = options.write() != null ? opener.open(options.write(), link.code()) : null) {
             for (CapturedFrame f : cap.frames()) {
                 if (!matchesPort(link, f)) {
                     continue;
                 }
-                print(list.add(f));
+                PacketList.Row row = list.add(f);
+                if (follow != null) {
+                    follow.add(f).forEach(this::print);
+                } else if (!options.quiet()) {
+                    print(row);
+                }
+                if (graph != null) {
+                    graph.add(row);
+                }
                 if (writer != null) {
                     writer.write(f);
                 }
@@ -85,7 +104,16 @@ public final class CaptureListing {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        if (follow != null) {
+            follow.finish().forEach(this::print);
+        }
         out.flush();
+        if (graph != null) {
+            SeqGraph g = graph.build();
+            SeqGraphChart.write(g, options.seqGraph());
+            err.println("Sequence graph of " + g.summary() + " written to " + options.seqGraph());
+            err.flush();
+        }
         return shown;
     }
 
@@ -114,6 +142,7 @@ public final class CaptureListing {
         }
         Integer count = options.count();
         PacketList list = new PacketList(link, false);
+        TcpFollow follow = options.follow() ? new TcpFollow(link) : null;
         AtomicInteger seen = new AtomicInteger();
         LiveCapture.Stats stats;
         try (PcapFile.Writer writer = options.write() != null ? opener.open(options.write(), link.code()) : null) {
@@ -124,7 +153,7 @@ public final class CaptureListing {
                     + (count != null ? " or after " + count + " packets" : "")
                     + (options.duration() != null ? " or after " + seconds(options.duration()) + " s" : ""));
             err.flush();
-            if (!options.quiet()) {
+            if (!options.quiet() && follow == null) {
                 out.println(PacketList.header());
                 out.flush();
             }
@@ -135,7 +164,11 @@ public final class CaptureListing {
                 }
                 if (!options.quiet()) {
                     synchronized (out) {
-                        print(list.add(f));
+                        if (follow != null) {
+                            follow.add(f).forEach(this::print);
+                        } else {
+                            print(list.add(f));
+                        }
                     }
                 }
                 if (writer != null) {
@@ -162,6 +195,9 @@ public final class CaptureListing {
                     Thread.currentThread().interrupt();
                 }
                 synchronized (out) {
+                    if (follow != null) {
+                        follow.finish().forEach(this::print);
+                    }
                     out.flush();
                 }
             }
@@ -226,6 +262,11 @@ public final class CaptureListing {
                 }
             }
         }
+    }
+
+    private void print(TcpFollow.Stream stream) {
+        out.print(TcpFollow.format(stream, options.hex()));
+        out.println();
     }
 
     private void print(PacketList.Row row) {

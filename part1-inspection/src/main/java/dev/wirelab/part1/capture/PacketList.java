@@ -15,20 +15,31 @@ import java.util.Map;
  */
 public final class PacketList {
 
-    /** One row, plus what the demo needs: the decoded headers and the TLS records it completed. */
+    /**
+     * One row, plus what the demo and the analyses need: the decoded headers, the TLS records and
+     * the wirelab frames it completed.
+     */
     public record Row(int number, CapturedFrame frame, double time, String source, String destination,
                       String protocol, int length, String info, Decoded decoded,
-                      List<TlsRecords.Record> tlsRecords) {
+                      List<TlsRecords.Record> tlsRecords, List<WirelabAnalysis.Analysed> wirelab) {
+
+        public Row(int number, CapturedFrame frame, double time, String source, String destination,
+                   String protocol, int length, String info, Decoded decoded, List<TlsRecords.Record> tlsRecords) {
+            this(number, frame, time, source, destination, protocol, length, info, decoded, tlsRecords, List.of());
+        }
     }
 
     /** TCP state is kept for this many conversations at most, so a long live capture stays bounded. */
     static final int MAX_TRACKED = 4096;
+    /** Out-of-order bytes one direction holds back before it reports a gap. */
+    static final int HELD_PER_DIRECTION = 64 * 1024;
 
     private final LinkType link;
     private final boolean keepRows;
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, Direction> directions = bounded(2 * MAX_TRACKED);
     private final Map<String, Conversation> conversations = bounded(MAX_TRACKED);
+    private final WirelabAnalysis wirelabAnalysis = new WirelabAnalysis();
     private long firstNanos = Long.MIN_VALUE;
     private int count;
 
@@ -139,7 +150,7 @@ public final class PacketList {
         String fwdKey = d.src() + "|" + t.srcPort() + "|" + d.dst() + "|" + t.dstPort();
         String revKey = d.dst() + "|" + t.dstPort() + "|" + d.src() + "|" + t.srcPort();
         String convKey = fwdKey.compareTo(revKey) < 0 ? fwdKey : revKey;
-        Conversation conv = conversations.computeIfAbsent(convKey, k -> new Conversation());
+        Conversation conv = conversations.computeIfAbsent(convKey, k -> new Conversation(k));
         Direction fwd = directions.computeIfAbsent(fwdKey, k -> new Direction());
         Direction rev = directions.computeIfAbsent(revKey, k -> new Direction());
         if (t.has(Tcp.SYN)) {
@@ -148,6 +159,7 @@ public final class PacketList {
             fwd.synSeen = true;
             fwd.windowShift = t.windowShift();
             fwd.next = t.seq() + 1;
+            fwd.stream.syn(t.seq());
         } else if (fwd.base < 0) {
             // Mid-stream start: Wireshark counts the first byte it sees as byte 1.
             fwd.base = (t.seq() - 1) & 0xFFFFFFFFL;
@@ -180,10 +192,41 @@ public final class PacketList {
         }
         String protocol = "TCP";
         List<TlsRecords.Record> records = List.of();
+        List<WirelabAnalysis.Analysed> wirelab = List.of();
         if (t.payloadLength() > 0) {
-            if (!conv.decided) {
+            // Decided on the stream's first bytes: a segment that arrived early cannot say, so it
+            // waits in the reassembler in case the stream turns out to be wirelab.
+            boolean early = !conv.decided && fwd.next >= 0 && t.seq() != fwd.next;
+            if (early) {
+                fwd.stream.add(t.seq(), f.data(), t.payloadOffset(), t.payloadLength(), no);
+            } else if (!conv.decided) {
                 conv.decided = true;
                 conv.tls = TlsRecords.looksLikeTls(f.data(), t.payloadOffset(), t.payloadLength());
+                // By magic, version and type, whatever the port: a student's server may listen anywhere.
+                conv.wirelab = !conv.tls && t.payloadLength() >= 4
+                        && WirelabStream.plausible(f.data(), t.payloadOffset(), 4);
+                if (!conv.wirelab) {
+                    fwd.stream = new TcpReassembler(HELD_PER_DIRECTION); // drop what waited
+                }
+            }
+            if (conv.wirelab) {
+                long heldBefore = fwd.stream.heldBytes();
+                var pieces = fwd.stream.add(t.seq(), f.data(), t.payloadOffset(), t.payloadLength(), no);
+                // Nothing delivered and nothing new held back: TCP sent bytes it had sent before.
+                boolean resent = pieces.isEmpty() && fwd.stream.heldBytes() == heldBefore;
+                wirelab = wirelabAnalysis.analyse(conv.wirelabState, d.dst() + ":" + t.dstPort(), fwd.wirelab.feed(pieces));
+                if (!wirelab.isEmpty()) {
+                    protocol = "WIRELAB";
+                    info.setLength(0);
+                    info.append(t.srcPort()).append(" → ").append(t.dstPort()).append(' ');
+                    for (int i = 0; i < wirelab.size(); i++) {
+                        info.append(i > 0 ? ", " : "").append(wirelab.get(i).info());
+                    }
+                } else if (resent) {
+                    info.append(" [TCP Retransmission]");
+                } else if (fwd.wirelab.brokenReason() == null) {
+                    info.append(" [TCP segment of a reassembled PDU]");
+                }
             }
             if (conv.tls) {
                 records = fwd.feedTls(f.data(), t.payloadOffset(), t.payloadLength(), t.seq(), conv);
@@ -208,7 +251,7 @@ public final class PacketList {
         if (t.has(Tcp.SYN) || t.has(Tcp.FIN)) {
             fwd.next = (t.seq() + t.payloadLength() + 1) & 0xFFFFFFFFL;
         }
-        return new Row(no, f, time, d.src(), d.dst(), protocol, f.wireLength(), info.toString(), d, records);
+        return new Row(no, f, time, d.src(), d.dst(), protocol, f.wireLength(), info.toString(), d, records, wirelab);
     }
 
     private static long rel(long value, long base) {
@@ -233,7 +276,13 @@ public final class PacketList {
     private static final class Conversation {
         boolean decided;
         boolean tls;
+        boolean wirelab;
         int version;
+        final WirelabAnalysis.Connection wirelabState;
+
+        Conversation(String key) {
+            wirelabState = new WirelabAnalysis.Connection(key);
+        }
 
         String protocolName(List<TlsRecords.Record> records) {
             for (TlsRecords.Record r : records) {
@@ -257,6 +306,10 @@ public final class PacketList {
         boolean broken;
         boolean encrypted;
         final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        // Out-of-order bytes are rare on the paths students capture; a small bound keeps thousands
+        // of tracked directions cheap.
+        TcpReassembler stream = new TcpReassembler(HELD_PER_DIRECTION);
+        WirelabStream wirelab = new WirelabStream();
 
         void reset() {
             base = -1;
@@ -266,6 +319,8 @@ public final class PacketList {
             broken = false;
             encrypted = false;
             pending.reset();
+            stream = new TcpReassembler(HELD_PER_DIRECTION);
+            wirelab = new WirelabStream();
         }
 
         List<TlsRecords.Record> feedTls(byte[] data, int off, int len, long seq, Conversation conv) {

@@ -76,7 +76,7 @@ final class TestFrames {
         return b.array();
     }
 
-    private static byte[] ip(boolean v6, boolean fromClient, byte[] tcp) {
+    static byte[] ip(boolean v6, boolean fromClient, byte[] tcp) {
         if (v6) {
             ByteBuffer b = ByteBuffer.allocate(40 + tcp.length);
             byte[] loop = new byte[16];
