@@ -2,8 +2,10 @@ package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
 import dev.wirelab.part1.capture.CaptureListing;
+import dev.wirelab.part1.capture.KeyLogFile;
 import dev.wirelab.part1.capture.LiveCapture;
 import dev.wirelab.part1.capture.PcapFile;
+import dev.wirelab.part1.capture.TlsDecryptor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +54,11 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--hex", description = "Show each frame's hex + ASCII dump under its row.")
     boolean hex;
 
+    @Option(names = "--keylog", paramLabel = "FILE",
+            description = "Decrypt TLS 1.3 records with the secrets in this NSS key log (written by server/client --keylog,"
+                    + " SSLKEYLOGFILE) and show their content under each row, as Wireshark's tls.keylog_file does.")
+    Path keylog;
+
     @Override
     public Integer call() throws IOException {
         int port = portOption != null ? portOption : read != null ? 0 : 8080;
@@ -70,8 +77,17 @@ public final class CaptureCommand implements Callable<Integer> {
         Duration d = duration == null ? null : Duration.ofMillis(Math.round(duration * 1000));
         CaptureListing listing = new CaptureListing(new CaptureListing.Options(count, d, write, quiet, hex, port, QUIET_HINT),
                 spec.commandLine().getOut(), spec.commandLine().getErr());
+        TlsDecryptor decryptor = null;
+        if (keylog != null) {
+            if (quiet) {
+                throw new ParameterException(spec.commandLine(), "--keylog shows decrypted records: it cannot go with --quiet");
+            }
+            decryptor = new TlsDecryptor(KeyLogFile.read(keylog));
+            listing.decryptWith(decryptor);
+        }
         if (read != null) {
             listing.listFile(PcapFile.read(read), read.toString());
+            keySummary(decryptor);
             return Cli.OK;
         }
         String filter = port == 0 ? null : "port " + port;
@@ -83,6 +99,14 @@ public final class CaptureCommand implements Callable<Integer> {
                 ctrlC.close();
             }
         }
+        keySummary(decryptor);
         return Cli.OK;
+    }
+
+    private void keySummary(TlsDecryptor decryptor) {
+        if (decryptor != null) {
+            spec.commandLine().getErr().println(decryptor.summary());
+            spec.commandLine().getErr().flush();
+        }
     }
 }

@@ -20,9 +20,17 @@ public final class TlsRecords {
 
     /**
      * One record: outer content type, legacy version, body length, Wireshark's name(s) for it,
-     * and for a Server Hello the negotiated version (0 otherwise).
+     * for a Server Hello the negotiated version (0 otherwise), and the record's bytes, header
+     * included (what a key log decrypts; null where a record is made without them).
      */
-    public record Record(int contentType, int version, int length, String name, int negotiatedVersion) {
+    public record Record(int contentType, int version, int length, String name, int negotiatedVersion, byte[] bytes) {
+        public Record(int contentType, int version, int length, String name, int negotiatedVersion) {
+            this(contentType, version, length, name, negotiatedVersion, null);
+        }
+
+        Record withBytes(byte[] b) {
+            return new Record(contentType, version, length, name, negotiatedVersion, b);
+        }
     }
 
     private TlsRecords() {
@@ -46,6 +54,11 @@ public final class TlsRecords {
      * already switched to encryption in TLS 1.2 and older (after its Change Cipher Spec).
      */
     public static Record describe(byte[] b, int off, boolean encrypted) {
+        int len = PacketDecoder.u16(b, off + 3);
+        return name(b, off, encrypted).withBytes(java.util.Arrays.copyOfRange(b, off, off + HEADER + len));
+    }
+
+    private static Record name(byte[] b, int off, boolean encrypted) {
         int type = b[off] & 0xFF;
         int version = PacketDecoder.u16(b, off + 1);
         int len = PacketDecoder.u16(b, off + 3);
@@ -145,11 +158,11 @@ public final class TlsRecords {
         };
     }
 
-    private static String alertLevel(int l) {
+    static String alertLevel(int l) {
         return l == 1 ? "Warning" : l == 2 ? "Fatal" : "Unknown (" + l + ")";
     }
 
-    private static String alertDescription(int d) {
+    static String alertDescription(int d) {
         return switch (d) {
             case 0 -> "Close Notify";
             case 10 -> "Unexpected Message";

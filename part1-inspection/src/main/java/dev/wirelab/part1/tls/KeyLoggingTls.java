@@ -209,9 +209,18 @@ public final class KeyLoggingTls {
         if (e instanceof InterruptedIOException) {
             return TlsContexts.NOT_TLS;
         }
-        if (e instanceof EOFException || e instanceof java.net.SocketException
-                || e instanceof org.bouncycastle.tls.TlsNoCloseNotifyException) {
-            return TlsContexts.NOT_TLS;
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            // Closed without a TLS alert (BouncyCastle reports a handshake_failure caused by it):
+            // a TLS server that refuses says why; a plain server cannot.
+            if (c instanceof EOFException || c instanceof java.net.SocketException
+                    || c instanceof org.bouncycastle.tls.TlsNoCloseNotifyException) {
+                return TlsContexts.NOT_TLS;
+            }
+        }
+        if (e instanceof TlsFatalAlert a && !(e instanceof TlsFatalAlertReceived)
+                && a.getAlertDescription() == AlertDescription.handshake_failure && a.getCause() == null
+                && String.valueOf(a.getMessage()).equals(AlertDescription.getText(AlertDescription.handshake_failure))) {
+            return TlsContexts.NOT_TLS; // what BouncyCastle raises when the peer closes mid-handshake
         }
         if (e instanceof TlsFatalAlertReceived r) {
             short alert = r.getAlertDescription();
