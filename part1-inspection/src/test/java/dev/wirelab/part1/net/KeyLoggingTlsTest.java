@@ -11,7 +11,6 @@ import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -209,20 +208,7 @@ class KeyLoggingTlsTest {
              InspectServer server = InspectServer.startWith("127.0.0.1", 0, KeyLoggingTls.server(id, log), rec,
                      limits(Duration.ofSeconds(1)));
              Socket s = new Socket("127.0.0.1", server.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(new byte[]{0x16, 0x03, 0x01, 0x02, 0x00});
-            out.flush();
-            boolean closedByServer = false;
-            for (int i = 0; i < 60 && !closedByServer; i++) {
-                Thread.sleep(250); // the client's pace, not a wait for the server
-                try {
-                    out.write(0x01);
-                    out.flush();
-                } catch (SocketException e) {
-                    closedByServer = true;
-                }
-            }
-            assertTrue(closedByServer, "the server still waited for the handshake after 60 bytes in 15 s");
+            assertTrue(ServerLimitsTest.trickleClientHello(s), "the server still waited for the handshake after 60 bytes in 15 s");
             rec.await();
             assertEquals(List.of("no TLS handshake within 1 s"), rec.failures);
         }
