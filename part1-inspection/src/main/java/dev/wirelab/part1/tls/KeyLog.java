@@ -101,6 +101,13 @@ public final class KeyLog implements AutoCloseable {
         return "Writing TLS session keys to " + file + ": whoever has this file can decrypt these connections";
     }
 
+    /** Makes an existing file readable and writable by its owner only (where the file system has POSIX permissions). */
+    public static void ownerOnly(Path file) throws IOException {
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        }
+    }
+
     /** One NSS key log line, without its newline. */
     public static String line(String label, byte[] clientRandom, byte[] secret) {
         HexFormat hex = HexFormat.of();
