@@ -2,8 +2,10 @@ package dev.wirelab.part1;
 
 import dev.wirelab.common.Cli;
 import dev.wirelab.part1.capture.CaptureListing;
+import dev.wirelab.part1.capture.KeyLogFile;
 import dev.wirelab.part1.capture.LiveCapture;
 import dev.wirelab.part1.capture.PcapFile;
+import dev.wirelab.part1.capture.TlsDecryptor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +62,11 @@ public final class CaptureCommand implements Callable<Integer> {
             description = "With --read: draw the wirelab frames (DATA and ACK seq over time, retransmissions and errors marked) as a PNG.")
     Path seqGraph;
 
+    @Option(names = "--keylog", paramLabel = "FILE",
+            description = "Decrypt TLS 1.3 records with the secrets in this NSS key log (written by server/client --keylog,"
+                    + " SSLKEYLOGFILE) and show their content under each row, as Wireshark's tls.keylog_file does.")
+    Path keylog;
+
     @Override
     public Integer call() throws IOException {
         int port = portOption != null ? portOption : read != null ? 0 : 8080;
@@ -85,8 +92,17 @@ public final class CaptureCommand implements Callable<Integer> {
         CaptureListing listing = new CaptureListing(new CaptureListing.Options(count, d, write, quiet, hex, port, QUIET_HINT,
                 follow, seqGraph),
                 spec.commandLine().getOut(), spec.commandLine().getErr());
+        TlsDecryptor decryptor = null;
+        if (keylog != null) {
+            if (quiet) {
+                throw new ParameterException(spec.commandLine(), "--keylog shows decrypted records: it cannot go with --quiet");
+            }
+            decryptor = new TlsDecryptor(KeyLogFile.read(keylog));
+            listing.decryptWith(decryptor);
+        }
         if (read != null) {
             listing.listFile(PcapFile.read(read), read.toString());
+            keySummary(decryptor);
             return Cli.OK;
         }
         String filter = port == 0 ? null : "port " + port;
@@ -98,6 +114,14 @@ public final class CaptureCommand implements Callable<Integer> {
                 ctrlC.close();
             }
         }
+        keySummary(decryptor);
         return Cli.OK;
+    }
+
+    private void keySummary(TlsDecryptor decryptor) {
+        if (decryptor != null) {
+            spec.commandLine().getErr().println(decryptor.summary());
+            spec.commandLine().getErr().flush();
+        }
     }
 }

@@ -4,12 +4,14 @@ import dev.wirelab.common.Cli;
 import dev.wirelab.part1.net.NetClient;
 import dev.wirelab.part1.net.TextOutputStream;
 import dev.wirelab.part1.tls.CertStore;
+import dev.wirelab.part1.tls.KeyLog;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,18 +42,45 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--message", paramLabel = "TEXT", description = "Send this line instead of reading stdin.")
     String message;
 
+    @Option(names = "--keylog", paramLabel = "FILE",
+            description = {"With --tls: append this connection's TLS 1.3 secrets to FILE (NSS key log format,"
+                    + " as SSLKEYLOGFILE; created 0600). Default: $SSLKEYLOGFILE if set."
+                    + " Whoever has the file can read the traffic."})
+    Path keylog;
+
     /** Replaced by tests; the real command reads the process's stdin. */
     InputStream stdin = System.in;
+
+    /** Replaced by tests; the real command reads the process's environment. */
+    Map<String, String> env = System.getenv();
 
     @Override
     public Integer call() throws Exception {
         if (port < 1 || port > 65535) {
             throw new ParameterException(spec.commandLine(), "--port must be 1..65535, got " + port);
         }
+        if (keylog != null && !tls) {
+            throw new ParameterException(spec.commandLine(), "--keylog logs TLS session keys: it needs --tls");
+        }
         Socket s;
+        KeyLog keys = null;
         if (tls) {
             Path file = trust != null ? trust : CertStore.defaultDir().resolve(CertStore.CERT_FILE);
-            s = NetClient.connectTls(host, port, host, CertStore.readCertificate(file), file.toString());
+            Path keyFile = KeyLog.target(keylog, env);
+            if (keyFile != null) {
+                keys = KeyLog.open(keyFile);
+                // The notice goes to stderr: stdout carries only what the server sent back.
+                spec.commandLine().getErr().println(KeyLog.notice(keyFile));
+                spec.commandLine().getErr().flush();
+                try {
+                    s = NetClient.connectTlsLogged(host, port, host, CertStore.readCertificate(file), file.toString(), keys);
+                } catch (java.io.IOException | RuntimeException e) {
+                    keys.close();
+                    throw e;
+                }
+            } else {
+                s = NetClient.connectTls(host, port, host, CertStore.readCertificate(file), file.toString());
+            }
         } else {
             s = NetClient.connectPlain(host, port);
         }
@@ -59,7 +88,13 @@ public final class ClientCommand implements Callable<Integer> {
                 ? new ByteArrayInputStream((message + "\n").getBytes(StandardCharsets.UTF_8))
                 : stdin;
         OutputStream replies = new TextOutputStream(spec.commandLine().getOut());
-        NetClient.relay(s, in, replies, 2_000);
+        try {
+            NetClient.relay(s, in, replies, 2_000);
+        } finally {
+            if (keys != null) {
+                keys.close();
+            }
+        }
         replies.flush();
         return Cli.OK;
     }

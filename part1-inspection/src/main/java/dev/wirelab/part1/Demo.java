@@ -5,17 +5,21 @@ import dev.wirelab.common.HexDump;
 import dev.wirelab.part1.capture.CaptureUnavailable;
 import dev.wirelab.part1.capture.CapturedFrame;
 import dev.wirelab.part1.capture.FrameSource;
+import dev.wirelab.part1.capture.KeyLogFile;
 import dev.wirelab.part1.capture.LinkType;
 import dev.wirelab.part1.capture.LiveCapture;
 import dev.wirelab.part1.capture.PacketList;
 import dev.wirelab.part1.capture.PcapFile;
+import dev.wirelab.part1.capture.TlsDecryptor;
 import dev.wirelab.part1.capture.TlsRecords;
 import dev.wirelab.part1.net.InspectServer;
 import dev.wirelab.part1.net.NetClient;
 import dev.wirelab.part1.net.ServerEvents;
 import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
-import dev.wirelab.part1.tls.TlsContexts;
+import dev.wirelab.part1.tls.KeyLog;
+import dev.wirelab.part1.tls.KeyLoggingTls;
+import dev.wirelab.part1.tls.ServerHandshake;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,7 +34,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 
 /**
  * Section 3.1 in one run: the same secret sent once over plain TCP and once over TLS 1.3, both
@@ -45,6 +48,10 @@ public final class Demo {
     /** The bundled captures: made by this demo on Linux loopback (as root), with the default secret. */
     static final String BUNDLED_PLAIN = "plain-loopback.pcap";
     static final String BUNDLED_TLS = "tls13-loopback.pcap";
+    /** The key log of the bundled TLS capture, written by this demo's client when it made it. */
+    static final String BUNDLED_KEYS = "tls13-loopback.keys";
+    /** Where a live run's client writes the TLS session's secrets. */
+    static final String KEYS_FILE = "tls.keys";
 
     /** Opens a live capture with a BPF filter; a test swaps in one that fails as an unprivileged user's does. */
     @FunctionalInterface
@@ -56,6 +63,10 @@ public final class Demo {
     public record Hit(int frame, int offset) {
     }
 
+    /** The record that carried the secret, opened with the session keys: its frame and what it holds. */
+    public record Decrypted(int frame, String summary) {
+    }
+
     /**
      * What a run established; the CLI prints it, tests assert on it. {@code skippedReason} is why
      * this run could not capture (null: it did); then the rows are the bundled captures', and
@@ -63,7 +74,16 @@ public final class Demo {
      */
     public record Result(String skippedReason, String secret, List<PacketList.Row> plainRows,
                          List<PacketList.Row> tlsRows, Hit plainHit, Hit tlsHit, List<PacketList.Row> tlsCarriers,
-                         Path plainPcap, Path tlsPcap, List<String> plainServerLog, List<String> tlsServerLog) {
+                         Path plainPcap, Path tlsPcap, List<String> plainServerLog, List<String> tlsServerLog,
+                         Path tlsKeys, Decrypted decrypted) {
+        /** A result without a key log (tlsKeys and decrypted null). */
+        public Result(String skippedReason, String secret, List<PacketList.Row> plainRows,
+                      List<PacketList.Row> tlsRows, Hit plainHit, Hit tlsHit, List<PacketList.Row> tlsCarriers,
+                      Path plainPcap, Path tlsPcap, List<String> plainServerLog, List<String> tlsServerLog) {
+            this(skippedReason, secret, plainRows, tlsRows, plainHit, tlsHit, tlsCarriers, plainPcap, tlsPcap,
+                    plainServerLog, tlsServerLog, null, null);
+        }
+
         public boolean captured() {
             return skippedReason == null;
         }
@@ -89,17 +109,26 @@ public final class Demo {
         byte[] line = (secret + "\n").getBytes(StandardCharsets.UTF_8);
         CertStore.Identity id = CertStore.loadOrCreate(certDir);
         Exchange plain = exchange(line, null, id, "plain.pcap");
-        Exchange tls = exchange(line, TlsContexts.server(id), id, "tls.pcap");
+        Files.createDirectories(outDir);
+        Path keysFile = outDir.resolve(KEYS_FILE);
+        Files.deleteIfExists(keysFile); // this run's keys only: the file goes with this run's tls.pcap
+        Exchange tls;
+        try (KeyLog keys = KeyLog.open(keysFile)) {
+            // The server logs the session keys (BouncyCastle's TLS); the client is the JDK's, as in the docs.
+            tls = exchange(line, KeyLoggingTls.server(id, keys), id, "tls.pcap");
+        }
         String skipped = plain.skipped != null ? plain.skipped : tls.skipped;
         if (skipped == null) {
-            return analyse(null, secret, plain.rows, tls.rows, tls.port, plain.pcap, tls.pcap, plain.log, tls.log);
+            return analyse(null, secret, plain.rows, tls.rows, tls.port, plain.pcap, tls.pcap, plain.log, tls.log,
+                    keysFile);
         }
         Path plainCopy = copyBundled(BUNDLED_PLAIN);
         Path tlsCopy = copyBundled(BUNDLED_TLS);
+        Path keysCopy = copyBundled(BUNDLED_KEYS);
         List<PacketList.Row> plainRows = rows(PcapFile.read(plainCopy));
         List<PacketList.Row> tlsRows = rows(PcapFile.read(tlsCopy));
         return analyse(skipped, DEFAULT_SECRET, plainRows, tlsRows, serverPort(tlsRows), plainCopy, tlsCopy,
-                plain.log, tls.log);
+                plain.log, tls.log, keysCopy);
     }
 
     /** Copies a bundled capture into the output folder, where Wireshark can open it. */
@@ -111,6 +140,9 @@ public final class Demo {
                 throw new IOException("the bundled capture " + name + " is missing from this build");
             }
             Files.copy(in, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (name.equals(BUNDLED_KEYS)) {
+            KeyLog.ownerOnly(to); // a key log, even a demo's, is readable by its owner only
         }
         return to;
     }
@@ -135,7 +167,8 @@ public final class Demo {
 
     /** Where the secret is in each list, and which TLS record carried it. */
     static Result analyse(String skipped, String secret, List<PacketList.Row> plainRows, List<PacketList.Row> tlsRows,
-                          int tlsPort, Path plainPcap, Path tlsPcap, List<String> plainLog, List<String> tlsLog) {
+                          int tlsPort, Path plainPcap, Path tlsPcap, List<String> plainLog, List<String> tlsLog,
+                          Path tlsKeys) throws IOException {
         byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
         int lineLength = needle.length + 1;
         List<PacketList.Row> carriers = new ArrayList<>();
@@ -157,7 +190,21 @@ public final class Demo {
             }
         }
         return new Result(skipped, secret, plainRows, tlsRows, find(plainRows, needle), find(tlsRows, needle), carriers,
-                plainPcap, tlsPcap, plainLog, tlsLog);
+                plainPcap, tlsPcap, plainLog, tlsLog, tlsKeys,
+                tlsKeys == null ? null : decrypt(tlsRows, KeyLogFile.read(tlsKeys), needle));
+    }
+
+    /** The first record that, opened with the session keys, holds the secret (null: none). */
+    static Decrypted decrypt(List<PacketList.Row> rows, KeyLogFile keys, byte[] needle) {
+        TlsDecryptor d = new TlsDecryptor(keys);
+        for (PacketList.Row r : rows) {
+            for (TlsDecryptor.Decrypted x : d.add(r)) {
+                if (x.contentType() == TlsRecords.APPLICATION_DATA && Bytes.indexOf(x.content(), needle) >= 0) {
+                    return new Decrypted(x.frame(), x.summary());
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -214,12 +261,13 @@ public final class Demo {
         };
     }
 
-    private Exchange exchange(byte[] line, SSLContext tlsCtx, CertStore.Identity id, String file)
+    private Exchange exchange(byte[] line, ServerHandshake serverTls, CertStore.Identity id, String file)
             throws IOException, InterruptedException {
         Exchange ex = new Exchange();
         List<String> logLines = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch gone = new CountDownLatch(1);
-        try (InspectServer server = InspectServer.start(HOST, 0, tlsCtx, logging(new ServerLog(logLines::add), gone))) {
+        try (InspectServer server = InspectServer.startWith(HOST, 0, serverTls, logging(new ServerLog(logLines::add), gone),
+                InspectServer.Limits.DEFAULT)) {
             ex.port = server.port();
             FrameSource cap = null;
             List<CapturedFrame> frames = Collections.synchronizedList(new ArrayList<>());
@@ -236,7 +284,7 @@ public final class Demo {
                 ex.skipped = e.getMessage();
             }
             try {
-                send(line, tlsCtx, id, ex.port, gone);
+                send(line, serverTls != null, id, ex.port, gone);
                 if (cap != null) {
                     cap.awaitQuiet(150, 2_000);
                     cap.stop();
@@ -261,9 +309,9 @@ public final class Demo {
         return ex;
     }
 
-    private static void send(byte[] line, SSLContext tlsCtx, CertStore.Identity id, int port, CountDownLatch gone)
+    private static void send(byte[] line, boolean tls, CertStore.Identity id, int port, CountDownLatch gone)
             throws IOException, InterruptedException {
-        Socket s = tlsCtx == null
+        Socket s = !tls
                 ? NetClient.connectPlain(HOST, port)
                 : NetClient.connectTls(HOST, port, "localhost", id.certificate(), id.certFile().toString());
         try (s) {
@@ -336,13 +384,79 @@ public final class Demo {
                 }
             }
         }
+        if (r.tlsKeys() != null) {
+            printWithKeys(r, out);
+        }
         out.println("Open both files in Wireshark, or: tshark -r " + r.plainPcap() + " -x");
         out.println(verdict(r));
     }
 
+    /** The third verdict, and what an observer without the keys still learns. */
+    private static void printWithKeys(Result r, PrintWriter out) {
+        if (r.decrypted() != null) {
+            out.printf("WITH THE SESSION KEYS (%s): the secret is readable again in frame %d, decrypted:%n",
+                    r.tlsKeys(), r.decrypted().frame());
+            out.println("  " + r.decrypted().summary());
+        } else {
+            out.printf("WITH THE SESSION KEYS (%s): no record of the TLS capture decrypted to the secret%n", r.tlsKeys());
+        }
+        out.println("  Decrypt it yourself: ./lab part1 capture --read " + r.tlsPcap() + " --keylog " + r.tlsKeys());
+        out.println("  or: tshark -o tls.keylog_file:" + r.tlsKeys() + " -r " + r.tlsPcap());
+        out.println("WITHOUT THE KEYS, TLS still shows:");
+        visibleWithoutKeys(r).forEach(l -> out.println("  " + l));
+    }
+
+    /** What the TLS capture tells anyone: the server name, who talks to whom, sizes, timing. */
+    static List<String> visibleWithoutKeys(Result r) {
+        List<String> lines = new ArrayList<>();
+        PacketList.Row hello = null;
+        PacketList.Row finished = null;
+        for (PacketList.Row row : r.tlsRows()) {
+            for (TlsRecords.Record rec : row.tlsRecords()) {
+                if (hello == null && rec.bytes() != null && rec.name().startsWith("Client Hello")) {
+                    hello = row;
+                } else if (hello != null && finished == null && rec.contentType() == TlsRecords.APPLICATION_DATA
+                        && row.decoded().tcp().srcPort() == hello.decoded().tcp().srcPort()) {
+                    finished = row; // the client's first encrypted record is its Finished
+                }
+            }
+        }
+        if (hello == null) {
+            return List.of("(no Client Hello in the capture)");
+        }
+        String sni = TlsRecords.serverName(hello.tlsRecords().getFirst().bytes());
+        lines.add("the server name: " + (sni == null ? "none sent (no SNI)"
+                : "\"" + Bytes.escape(sni.getBytes(StandardCharsets.ISO_8859_1)) + "\" in the Client Hello's SNI")
+                + " (frame " + hello.number() + ")");
+        var t = hello.decoded().tcp();
+        lines.add("who talks to whom: " + hello.source() + " port " + t.srcPort() + " to " + hello.destination()
+                + " port " + t.dstPort());
+        int textLength = r.secret().getBytes(StandardCharsets.UTF_8).length + 1;
+        for (PacketList.Row c : r.tlsCarriers()) {
+            for (TlsRecords.Record rec : c.tlsRecords()) {
+                if (carries(rec, textLength)) {
+                    lines.add("sizes: every record's length is in its header; the " + textLength + "-byte line is the "
+                            + rec.length() + "-byte record in frame " + c.number());
+                }
+            }
+        }
+        PacketList.Row last = r.tlsRows().getLast();
+        String timing = "timing: " + r.tlsRows().size() + " frames in " + millis(last.time() - r.tlsRows().getFirst().time());
+        if (finished != null) {
+            timing += ", the handshake took " + millis(finished.time() - hello.time()) + " (frames " + hello.number()
+                    + " to " + finished.number() + ")";
+        }
+        lines.add(timing);
+        return lines;
+    }
+
+    private static String millis(double seconds) {
+        return String.format(java.util.Locale.ROOT, "%.1f ms", seconds * 1000);
+    }
+
     /** True when the captures show what section 3.1 claims: secret readable in plain TCP, not in TLS. */
     public static boolean asExpected(Result r) {
-        return r.plainHit() != null && r.tlsHit() == null;
+        return r.plainHit() != null && r.tlsHit() == null && (r.tlsKeys() == null || r.decrypted() != null);
     }
 
     /**
@@ -359,8 +473,11 @@ public final class Demo {
         if (r.plainHit() == null) {
             return prefix + "the secret was found in neither capture (plain-TCP frames lost?)";
         }
+        String keys = r.tlsKeys() == null ? ""
+                : r.decrypted() != null ? ", readable again with the session keys in TLS frame " + r.decrypted().frame()
+                : ", and the session keys did not decrypt it";
         return prefix + "the secret was readable in plain-TCP frame " + r.plainHit().frame() + " at byte "
-                + r.plainHit().offset() + " and absent from the TLS 1.3 capture";
+                + r.plainHit().offset() + " and absent from the TLS 1.3 capture" + keys;
     }
 
     /** The cause without the how-to-fix part, which the "Capture not possible" line already gives. */

@@ -5,14 +5,17 @@ import dev.wirelab.part1.net.AsyncLog;
 import dev.wirelab.part1.net.InspectServer;
 import dev.wirelab.part1.net.ServerLog;
 import dev.wirelab.part1.tls.CertStore;
+import dev.wirelab.part1.tls.KeyLog;
+import dev.wirelab.part1.tls.KeyLoggingTls;
+import dev.wirelab.part1.tls.ServerHandshake;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -55,24 +58,46 @@ public final class ServerCommand implements Callable<Integer> {
             description = "With --tls: the whole TLS handshake must be done within this time (default: ${DEFAULT-VALUE}).")
     double handshakeTimeout;
 
+    @Option(names = "--keylog", paramLabel = "FILE",
+            description = {"With --tls: append each connection's TLS 1.3 secrets to FILE (NSS key log format,"
+                    + " as SSLKEYLOGFILE; created 0600) so that Wireshark or 'capture --read --keylog' can decrypt"
+                    + " a capture. Default: $SSLKEYLOGFILE if set. Whoever has the file can read the traffic."})
+    Path keylog;
+
+    /** Replaced by tests; the real command reads the process's environment. */
+    Map<String, String> env = System.getenv();
+
     @Override
     public Integer call() throws Exception {
         InspectServer.Limits limits = limits();
+        if (keylog != null && !tls) {
+            throw new ParameterException(spec.commandLine(), "--keylog logs TLS session keys: it needs --tls");
+        }
         PrintWriter out = spec.commandLine().getOut();
-        SSLContext ctx = null;
+        ServerHandshake handshake = null;
         CertStore.Identity id = null;
+        KeyLog keys = null;
         if (tls) {
             id = CertStore.loadOrCreate(certDir != null ? certDir : CertStore.defaultDir());
-            ctx = TlsContexts.server(id);
+            Path keyFile = KeyLog.target(keylog, env);
+            if (keyFile != null) {
+                keys = KeyLog.open(keyFile);
+                handshake = KeyLoggingTls.server(id, keys);
+            } else {
+                handshake = ServerHandshake.jsse(TlsContexts.server(id));
+            }
         }
         CountDownLatch stop = new CountDownLatch(1);
         AsyncLog sink = new AsyncLog(out);
         ServerLog log = new ServerLog(sink);
         InspectServer server;
         try {
-            server = InspectServer.start(host, port, ctx, log, limits);
+            server = InspectServer.startWith(host, port, handshake, log, limits);
         } catch (java.io.IOException | RuntimeException e) {
             sink.close();
+            if (keys != null) {
+                keys.close();
+            }
             throw e;
         }
         CtrlC ctrlC = null;
@@ -82,6 +107,9 @@ public final class ServerCommand implements Callable<Integer> {
             if (id != null) {
                 out.println((id.created() ? "Created certificate " : "Using certificate ") + id.certFile());
                 out.println("SHA-256 fingerprint " + id.sha256Fingerprint());
+            }
+            if (keys != null) {
+                out.println(KeyLog.notice(keys.file()));
             }
             out.println("Listening on " + host + ":" + server.port() + (tls ? " (TLS 1.3)" : " (plain TCP)"));
             out.flush();
@@ -99,6 +127,9 @@ public final class ServerCommand implements Callable<Integer> {
             out.flush();
             if (ctrlC != null) {
                 ctrlC.close();
+            }
+            if (keys != null) {
+                keys.close();
             }
         }
         return Cli.OK;

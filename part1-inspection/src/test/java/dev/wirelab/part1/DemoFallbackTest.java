@@ -46,7 +46,12 @@ class DemoFallbackTest {
         assertEquals(new Demo.Hit(4, 66), r.plainHit());
         assertNull(r.tlsHit());
         assertEquals(1, r.tlsCarriers().size());
-        assertEquals(List.of(r.tlsCarriers().get(0).number()), List.of(15));
+        assertEquals(List.of(r.tlsCarriers().get(0).number()), List.of(20));
+        // Its key log is bundled with it: with the session keys the secret is readable again.
+        assertEquals(tmp.resolve("out").resolve("tls13-loopback.keys"), r.tlsKeys());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(r.tlsKeys())));
+        assertEquals(new Demo.Decrypted(20, "Application Data (53 bytes): " + Demo.DEFAULT_SECRET + "\\n"), r.decrypted());
         // They are copied where Wireshark can open them.
         byte[] needle = Demo.DEFAULT_SECRET.getBytes(StandardCharsets.UTF_8);
         assertEquals(tmp.resolve("out").resolve("plain-loopback.pcap"), r.plainPcap());
@@ -66,6 +71,12 @@ class DemoFallbackTest {
         assertTrue(lines.stream().anyMatch(l -> l.contains("password=correc")), "the hex dump shows it");
         assertEquals("Verdict: capture not possible here (no permission to capture on lo (socket: Operation not"
                 + " permitted)); in the bundled captures the secret was readable in plain-TCP frame 4 at byte 66 and"
-                + " absent from the TLS 1.3 capture", lines.get(lines.size() - 1));
+                + " absent from the TLS 1.3 capture, readable again with the session keys in TLS frame 20",
+                lines.get(lines.size() - 1));
+        assertTrue(lines.contains("WITH THE SESSION KEYS (" + r.tlsKeys() + "): the secret is readable again in frame 20,"
+                + " decrypted:"), text.toString());
+        assertTrue(lines.contains("  the server name: \"localhost\" in the Client Hello's SNI (frame 4)"), text.toString());
+        assertTrue(lines.contains("  sizes: every record's length is in its header; the 53-byte line is the 86-byte"
+                + " record in frame 20"), text.toString());
     }
 }

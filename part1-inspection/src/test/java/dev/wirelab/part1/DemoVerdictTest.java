@@ -37,6 +37,28 @@ class DemoVerdictTest {
     }
 
     @Test
+    void withTheSessionKeysTheVerdictNamesTheFrameWhereTheSecretIsReadableAgain() {
+        Demo.Result base = result(null, new Demo.Hit(4, 66), null);
+        Demo.Result r = withKeys(base, new Demo.Decrypted(20, "Application Data (7 bytes): secret\\n"));
+        assertTrue(Demo.asExpected(r));
+        assertEquals("Verdict: the secret was readable in plain-TCP frame 4 at byte 66 and absent from the TLS 1.3"
+                + " capture, readable again with the session keys in TLS frame 20", Demo.verdict(r));
+    }
+
+    @Test
+    void sessionKeysThatDoNotDecryptTheSecretAreAFailedDemo() {
+        Demo.Result r = withKeys(result(null, new Demo.Hit(4, 66), null), null);
+        assertFalse(Demo.asExpected(r));
+        assertTrue(Demo.verdict(r).endsWith(", and the session keys did not decrypt it"), Demo.verdict(r));
+    }
+
+    private static Demo.Result withKeys(Demo.Result r, Demo.Decrypted d) {
+        return new Demo.Result(r.skippedReason(), r.secret(), r.plainRows(), r.tlsRows(), r.plainHit(), r.tlsHit(),
+                r.tlsCarriers(), r.plainPcap(), r.tlsPcap(), r.plainServerLog(), r.tlsServerLog(),
+                java.nio.file.Path.of("tls.keys"), d);
+    }
+
+    @Test
     void aMissingLibpcapIsNamedWithoutItsFix() {
         String why = "libpcap was not found (UnsatisfiedLinkError); install it: sudo apt-get install libpcap0.8";
         assertEquals("libpcap was not found (UnsatisfiedLinkError)", Demo.shortReason(why));

@@ -78,7 +78,10 @@ class LiveCaptureTest {
         assertTrue(text.toString().contains("TLS 1.3: the secret appears in none of the"), text.toString());
         List<String> lines = text.toString().lines().toList();
         assertEquals("Verdict: the secret was readable in plain-TCP frame " + r.plainHit().frame() + " at byte "
-                + r.plainHit().offset() + " and absent from the TLS 1.3 capture", lines.get(lines.size() - 1));
+                + r.plainHit().offset() + " and absent from the TLS 1.3 capture, readable again with the session keys"
+                + " in TLS frame " + r.decrypted().frame(), lines.get(lines.size() - 1));
+        assertTrue(r.tlsCarriers().stream().anyMatch(c -> c.number() == r.decrypted().frame()),
+                "the record that decrypts to the secret is the one the size analysis points at");
         assertTrue(Demo.asExpected(r));
     }
 

@@ -49,6 +49,7 @@ public final class CaptureListing {
     private final PrintWriter err;
     private final WriterOpener opener;
     private final CountDownLatch done = new CountDownLatch(1);
+    private TlsDecryptor decryptor;
 
     public CaptureListing(Options options, PrintWriter out, PrintWriter err) {
         this(options, out, err, PcapFile.Writer::new);
@@ -59,6 +60,14 @@ public final class CaptureListing {
         this.out = out;
         this.err = err;
         this.opener = opener;
+    }
+
+    /**
+     * Shows, under each row whose TLS records the key log opens, what they carry (call before
+     * listing; {@link TlsDecryptor#summary()} tells afterwards how it went).
+     */
+    public void decryptWith(TlsDecryptor d) {
+        this.decryptor = d;
     }
 
     /** Ends a live listing early (Ctrl-C): what was captured is still listed, counted and saved. */
@@ -275,7 +284,15 @@ public final class CaptureListing {
             out.print(HexDump.format(row.frame().data()));
             out.println();
         }
+        if (decryptor != null) {
+            for (TlsDecryptor.Decrypted d : decryptor.add(row)) {
+                out.println(DECRYPTED_INDENT + "Decrypted " + d.summary());
+            }
+        }
     }
+
+    /** Decrypted records sit under their row, indented past the frame number. */
+    static final String DECRYPTED_INDENT = "        ";
 
     /** 5 for five seconds, 0.5 for half a second. */
     static String seconds(Duration d) {

@@ -20,9 +20,17 @@ public final class TlsRecords {
 
     /**
      * One record: outer content type, legacy version, body length, Wireshark's name(s) for it,
-     * and for a Server Hello the negotiated version (0 otherwise).
+     * for a Server Hello the negotiated version (0 otherwise), and the record's bytes, header
+     * included (what a key log decrypts; null where a record is made without them).
      */
-    public record Record(int contentType, int version, int length, String name, int negotiatedVersion) {
+    public record Record(int contentType, int version, int length, String name, int negotiatedVersion, byte[] bytes) {
+        public Record(int contentType, int version, int length, String name, int negotiatedVersion) {
+            this(contentType, version, length, name, negotiatedVersion, null);
+        }
+
+        Record withBytes(byte[] b) {
+            return new Record(contentType, version, length, name, negotiatedVersion, b);
+        }
     }
 
     private TlsRecords() {
@@ -46,6 +54,11 @@ public final class TlsRecords {
      * already switched to encryption in TLS 1.2 and older (after its Change Cipher Spec).
      */
     public static Record describe(byte[] b, int off, boolean encrypted) {
+        int len = PacketDecoder.u16(b, off + 3);
+        return name(b, off, encrypted).withBytes(java.util.Arrays.copyOfRange(b, off, off + HEADER + len));
+    }
+
+    private static Record name(byte[] b, int off, boolean encrypted) {
         int type = b[off] & 0xFF;
         int version = PacketDecoder.u16(b, off + 1);
         int len = PacketDecoder.u16(b, off + 3);
@@ -113,6 +126,44 @@ public final class TlsRecords {
         return legacy;
     }
 
+    /**
+     * The server name (SNI) a Client Hello record asks for, in the clear for every observer, or
+     * null when it sends none; {@code rec} is the whole record, header included.
+     */
+    public static String serverName(byte[] rec) {
+        if (rec.length < HEADER + 4 + 38 || (rec[0] & 0xFF) != HANDSHAKE || (rec[HEADER] & 0xFF) != 1) {
+            return null;
+        }
+        int p = HEADER + 4 + 34;
+        p += 1 + (rec[p] & 0xFF); // session id
+        if (p + 2 > rec.length) {
+            return null;
+        }
+        p += 2 + PacketDecoder.u16(rec, p); // cipher suites
+        if (p + 1 > rec.length) {
+            return null;
+        }
+        p += 1 + (rec[p] & 0xFF); // compression methods
+        if (p + 2 > rec.length) {
+            return null;
+        }
+        int end = Math.min(rec.length, p + 2 + PacketDecoder.u16(rec, p));
+        p += 2;
+        while (p + 4 <= end) {
+            int type = PacketDecoder.u16(rec, p);
+            int len = PacketDecoder.u16(rec, p + 2);
+            // server_name: list length (2), name type 0 = host_name (1), name length (2), name
+            if (type == 0 && len >= 5 && p + 4 + len <= end && rec[p + 6] == 0) {
+                int nameLen = PacketDecoder.u16(rec, p + 7);
+                if (9 + nameLen <= 4 + len) {
+                    return new String(rec, p + 9, nameLen, java.nio.charset.StandardCharsets.US_ASCII);
+                }
+            }
+            p += 4 + len;
+        }
+        return null;
+    }
+
     public static String handshakeName(int t) {
         return switch (t) {
             case 0 -> "Hello Request";
@@ -145,11 +196,11 @@ public final class TlsRecords {
         };
     }
 
-    private static String alertLevel(int l) {
+    static String alertLevel(int l) {
         return l == 1 ? "Warning" : l == 2 ? "Fatal" : "Unknown (" + l + ")";
     }
 
-    private static String alertDescription(int d) {
+    static String alertDescription(int d) {
         return switch (d) {
             case 0 -> "Close Notify";
             case 10 -> "Unexpected Message";

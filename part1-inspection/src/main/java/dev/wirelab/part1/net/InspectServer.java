@@ -21,9 +21,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.wirelab.part1.tls.ServerHandshake;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 
 /**
  * The section 3.1 server: accepts any number of clients (one virtual thread each), reports every
@@ -75,7 +75,7 @@ public final class InspectServer implements AutoCloseable {
 
     private final ServerSocket listener;
     private final ServerEvents events;
-    private final SSLContext tls;
+    private final ServerHandshake tls;
     private final Limits limits;
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
     /** Ends handshakes that overrun their deadline; one thread, however many handshakes wait. */
@@ -91,7 +91,7 @@ public final class InspectServer implements AutoCloseable {
     private final AtomicLong bytes = new AtomicLong();
     private volatile boolean closing;
 
-    private InspectServer(ServerSocket listener, ServerEvents events, SSLContext tls, Limits limits) {
+    private InspectServer(ServerSocket listener, ServerEvents events, ServerHandshake tls, Limits limits) {
         this.listener = listener;
         this.events = events;
         this.tls = tls;
@@ -116,6 +116,15 @@ public final class InspectServer implements AutoCloseable {
      */
     public static InspectServer start(String host, int port, SSLContext tls, ServerEvents events, Limits limits)
             throws IOException {
+        return startWith(host, port, tls == null ? null : ServerHandshake.jsse(tls), events, limits);
+    }
+
+    /**
+     * Like {@link #start(String, int, SSLContext, ServerEvents, Limits)}, with any TLS handshake
+     * (the JDK's, or BouncyCastle's that logs the session keys); {@code tls} null: plain TCP.
+     */
+    public static InspectServer startWith(String host, int port, ServerHandshake tls, ServerEvents events,
+                                          Limits limits) throws IOException {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
         }
@@ -196,7 +205,7 @@ public final class InspectServer implements AutoCloseable {
         Socket s = raw;
         try {
             if (tls != null) {
-                SSLSocket ssl = handshake(raw, peer);
+                Socket ssl = handshake(raw, peer);
                 if (ssl == null) {
                     dropped.incrementAndGet();
                     return;
@@ -227,10 +236,7 @@ public final class InspectServer implements AutoCloseable {
      * state the TLS engine is in, so a client that sends one byte every few seconds cannot keep
      * its handshake (and its slot) alive past the deadline.
      */
-    private SSLSocket handshake(Socket raw, InetSocketAddress peer) throws IOException {
-        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, null, raw.getPort(), true);
-        ssl.setUseClientMode(false);
-        ssl.setEnabledProtocols(new String[]{"TLSv1.3"});
+    private Socket handshake(Socket raw, InetSocketAddress peer) throws IOException {
         long ms = limits.handshakeTimeout().toMillis();
         raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ms));
         AtomicBoolean overdue = new AtomicBoolean();
@@ -243,8 +249,9 @@ public final class InspectServer implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             return null; // the server is closing
         }
+        Socket ssl;
         try {
-            ssl.startHandshake();
+            ssl = tls.accept(raw);
         } catch (IOException e) {
             if (closing) {
                 return null;

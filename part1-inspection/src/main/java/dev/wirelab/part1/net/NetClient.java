@@ -1,5 +1,8 @@
 package dev.wirelab.part1.net;
 
+import dev.wirelab.part1.tls.KeyLog;
+import dev.wirelab.part1.tls.KeyLoggingTls;
+import dev.wirelab.part1.tls.ProtocolSocket;
 import dev.wirelab.part1.tls.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,6 +75,32 @@ public final class NetClient {
     }
 
     /**
+     * {@link #connectTls} with BouncyCastle's TLS 1.3, writing the session's secrets to {@code log}
+     * in the NSS key log format; same checks (pinned certificate, host name, TLS 1.3 only) and the
+     * same one-line errors.
+     */
+    public static Socket connectTlsLogged(String host, int port, String expectedHost, X509Certificate trusted,
+                                          String trustSource, KeyLog log) throws IOException {
+        Socket raw = connectPlain(host, port);
+        try {
+            raw.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+            Socket tls;
+            try {
+                tls = KeyLoggingTls.client(raw, expectedHost, trusted, trustSource, log);
+            } catch (SSLException e) {
+                String why = e.getCause() instanceof java.net.SocketTimeoutException
+                        ? e.getMessage() + " (no answer within " + HANDSHAKE_TIMEOUT_MS / 1000 + " s)" : e.getMessage();
+                throw explained(why, e);
+            }
+            raw.setSoTimeout(0);
+            return tls;
+        } catch (IOException e) {
+            closeQuietly(raw);
+            throw e;
+        }
+    }
+
+    /**
      * An SSLException whose message is the whole story. The JDK's exception is kept as suppressed,
      * not as the cause: it shows in a debug stack trace but is not appended to the one-line error.
      */
@@ -106,7 +135,7 @@ public final class NetClient {
      * the record is not printed (it would only be a few bytes of garbage).
      */
     public static void relay(Socket s, InputStream in, OutputStream out, long drainMillis) throws IOException {
-        boolean plain = !(s instanceof SSLSocket);
+        boolean plain = !(s instanceof SSLSocket || s instanceof ProtocolSocket);
         CountDownLatch serverDone = new CountDownLatch(1);
         CountDownLatch inputDone = new CountDownLatch(1);
         AtomicBoolean tlsReply = new AtomicBoolean();

@@ -46,16 +46,25 @@ public final class TlsContexts {
     /** A client context whose only trust anchor is {@code trusted}. */
     public static SSLContext clientTrusting(X509Certificate trusted) {
         try {
+            SSLContext ctx = SSLContext.getInstance(PROTOCOL);
+            ctx.init(null, pinnedTrust(trusted).getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build the client TLS context", e);
+        }
+    }
+
+    /** The JDK's PKIX trust managers with {@code trusted} as their only anchor. */
+    static TrustManagerFactory pinnedTrust(X509Certificate trusted) {
+        try {
             KeyStore ts = KeyStore.getInstance("PKCS12");
             ts.load(null, null);
             ts.setCertificateEntry("pinned", trusted);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(ts);
-            SSLContext ctx = SSLContext.getInstance(PROTOCOL);
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
+            return tmf;
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalStateException("cannot build the client TLS context", e);
+            throw new IllegalStateException("cannot build the pinned trust manager", e);
         }
     }
 

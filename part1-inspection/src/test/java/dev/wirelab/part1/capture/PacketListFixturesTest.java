@@ -129,16 +129,18 @@ class PacketListFixturesTest {
         }
         assertEquals(List.of(
                 // The ports tell the directions apart (question 5 of the page).
-                "4 TLSv1.2 41976 → 33111 Client Hello",
-                "6 TLSv1.3 33111 → 41976 Server Hello",
-                "8 TLSv1.3 41976 → 33111 Change Cipher Spec",
-                "10 TLSv1.3 33111 → 41976 Change Cipher Spec",
-                "12 TLSv1.3 33111 → 41976 Application Data, Application Data, Application Data, Application Data",
-                "14 TLSv1.3 41976 → 33111 Application Data",
-                "15 TLSv1.3 41976 → 33111 Application Data",
-                "16 TLSv1.3 41976 → 33111 Application Data",
-                "18 TLSv1.3 33111 → 41976 Application Data",
-                "19 TLSv1.3 33111 → 41976 Application Data"), tls);
+                "4 TLSv1.2 39150 → 44943 Client Hello",
+                "6 TLSv1.3 44943 → 39150 Server Hello",
+                "8 TLSv1.3 44943 → 39150 Change Cipher Spec",
+                "10 TLSv1.3 44943 → 39150 Application Data",
+                "12 TLSv1.3 39150 → 44943 Change Cipher Spec",
+                "13 TLSv1.3 44943 → 39150 Application Data",
+                "15 TLSv1.3 44943 → 39150 Application Data",
+                "17 TLSv1.3 44943 → 39150 Application Data",
+                "19 TLSv1.3 39150 → 44943 Application Data",
+                "20 TLSv1.3 39150 → 44943 Application Data",
+                "21 TLSv1.3 39150 → 44943 Application Data",
+                "23 TLSv1.3 44943 → 39150 Application Data"), tls);
     }
 
     @Test

@@ -63,24 +63,31 @@ class ServerLimitsTest {
         try (InspectServer server = InspectServer.start("127.0.0.1", 0, serverTls, events,
                 limits(16, Duration.ofSeconds(1), Duration.ZERO));
              Socket s = new Socket("127.0.0.1", server.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(new byte[]{0x16, 0x03, 0x01, 0x02, 0x00}); // a Client Hello record of 512 bytes
-            out.flush();
-            boolean closedByServer = false;
-            for (int i = 0; i < 60 && !closedByServer; i++) {
-                Thread.sleep(250); // the client's pace, not a wait for the server
-                try {
-                    out.write(0x01);
-                    out.flush();
-                } catch (SocketException e) {
-                    closedByServer = true;
-                }
-            }
-            assertTrue(closedByServer, "the server still waited for the handshake after 60 bytes in 15 s");
+            assertTrue(trickleClientHello(s), "the server still waited for the handshake after 60 bytes in 15 s");
             verify(events, timeout(10_000)).failed(any(), eq("no TLS handshake within 1 s"));
             verify(events, never()).connected(any());
             assertEquals(1, server.stats().dropped());
         }
+    }
+
+    /**
+     * Sends a Client Hello record header, then one byte every 250 ms, up to 60: true when the
+     * server closed the connection before the 60th byte.
+     */
+    static boolean trickleClientHello(Socket s) throws IOException, InterruptedException {
+        OutputStream out = s.getOutputStream();
+        out.write(new byte[]{0x16, 0x03, 0x01, 0x02, 0x00}); // a Client Hello record of 512 bytes
+        out.flush();
+        for (int i = 0; i < 60; i++) {
+            Thread.sleep(250); // the client's pace, not a wait for the server
+            try {
+                out.write(0x01);
+                out.flush();
+            } catch (SocketException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
