@@ -99,10 +99,6 @@ public final class EchoBench implements Callable<Integer>, Planned {
             description = "The paced client's interval between one echo and the next message (default: ${DEFAULT-VALUE}).")
     int pacedIntervalMicros;
 
-    @Option(names = "--compare-no-busy-poll",
-            description = "Also run part 2's server with its busy poll off, as a third server in the same alternation.")
-    boolean compareNoBusyPoll;
-
     /** Settling time before idle CPU is read: the last echo's work is over by then. */
     private static final Duration IDLE_SETTLE = Duration.ofMillis(500);
 
@@ -146,9 +142,6 @@ public final class EchoBench implements Callable<Integer>, Planned {
         List<Target> targets = new ArrayList<>();
         try {
             targets.add(EchoTargets.part2());
-            if (compareNoBusyPoll) {
-                targets.add(EchoTargets.part2(false));
-            }
             targets.add(EchoTargets.netty(nettyLoops));
             for (int t = 0; t < n; t++) {
                 names[t] = targets.get(t).name();
@@ -198,9 +191,9 @@ public final class EchoBench implements Callable<Integer>, Planned {
         return 0;
     }
 
-    /** Servers compared: part 2 first, Netty last. */
+    /** Servers compared: part 2 first, Netty last (a third, such as a variant of part 2, would go between). */
     private int servers() {
-        return compareNoBusyPoll ? 3 : 2;
+        return 2;
     }
 
     private void validate() {

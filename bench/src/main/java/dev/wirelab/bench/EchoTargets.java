@@ -41,17 +41,12 @@ final class EchoTargets {
 
     /** Part 2's echo server without faults, never closing idle connections, as a benchmark needs. */
     static Target part2() throws IOException {
-        return part2(true);
-    }
-
-    /** Part 2's echo server, with or without its short busy poll (issue 15 compares the two). */
-    static Target part2(boolean busyPoll) throws IOException {
-        EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO).busyPoll(busyPoll).start();
+        EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO).start();
         // Part 2 names its event-loop threads after its port.
         String threads = "echo-loop-" + server.port() + "-";
         return new Target() {
             public String name() {
-                return busyPoll ? "part 2 EchoServer" : "part 2 EchoServer (no busy poll)";
+                return "part 2 EchoServer";
             }
 
             public long cpuNanos() {
