@@ -81,6 +81,10 @@ public final class EchoBench implements Callable<Integer>, Planned {
             description = "Netty's worker event loops; 0 = Netty's default, two per core (default: ${DEFAULT-VALUE}).")
     int nettyLoops;
 
+    @Option(names = "--part2-loops", paramLabel = "N", defaultValue = "0",
+            description = "Part 2's event loops; 0 = its default, one per core (default: ${DEFAULT-VALUE}).")
+    int part2Loops;
+
     @Option(names = "--idle-seconds", paramLabel = "SECONDS", defaultValue = "3",
             description = "How long each server's CPU is read while its clients are connected and silent; 0 skips it "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -141,7 +145,7 @@ public final class EchoBench implements Callable<Integer>, Planned {
         String[] names = new String[n];
         List<Target> targets = new ArrayList<>();
         try {
-            targets.add(EchoTargets.part2());
+            targets.add(EchoTargets.part2(part2Loops));
             targets.add(EchoTargets.netty(nettyLoops));
             for (int t = 0; t < n; t++) {
                 names[t] = targets.get(t).name();
@@ -211,8 +215,8 @@ public final class EchoBench implements Callable<Integer>, Planned {
         if (rounds < 1 || rounds > 50) {
             throw new ParameterException(spec.commandLine(), "--rounds must be 1..50");
         }
-        if (nettyLoops < 0 || nettyLoops > 256) {
-            throw new ParameterException(spec.commandLine(), "--netty-loops must be 0..256");
+        if (nettyLoops < 0 || nettyLoops > 256 || part2Loops < 0 || part2Loops > 256) {
+            throw new ParameterException(spec.commandLine(), "--netty-loops and --part2-loops must be 0..256");
         }
         if (loadThreads < 1 || loadThreads > 64) {
             throw new ParameterException(spec.commandLine(), "--load-threads must be 1..64");
