@@ -134,9 +134,8 @@ public final class HostileBench implements Callable<Integer>, Planned {
             Memory after = server.memory();
             long liveHeapKib = server.liveHeapKib();
             driver.stop();
-            server.check();
             progress.note("hostile bench done in " + Progress.clock(progress.elapsed()));
-            return print(out, connectSeconds, good, before, loaded, after, liveHeapKib, driver);
+            return print(out, connectSeconds, good, before, loaded, after, liveHeapKib, driver, server.problem());
         } finally {
             if (driver != null) {
                 driver.stop();
@@ -167,14 +166,14 @@ public final class HostileBench implements Callable<Integer>, Planned {
     }
 
     private int print(PrintWriter out, double connectSeconds, Good good, Memory before, Memory loaded, Memory after,
-                      long liveHeapKib, Driver driver) {
+                      long liveHeapKib, Driver driver, String serverProblem) {
         double p50 = good.latency().getValueAtPercentile(50) / 1e6;
         double p99 = good.latency().getValueAtPercentile(99) / 1e6;
         double max = good.latency().getMaxValue() / 1e6;
         boolean everyReply = good.sent() > 0 && good.received() == good.sent() && good.error() == null;
         boolean fast = everyReply && p99 < p99GoalMs;
         boolean held = driver.closedByServer() == 0;
-        boolean heapOk = liveHeapKib >= 0 && liveHeapKib < heapMib * 1024L;
+        boolean heapOk = serverProblem == null && liveHeapKib >= 0 && liveHeapKib < heapMib * 1024L;
         out.println();
         out.printf(Locale.ROOT, "Part 2's echo server (defaults, its own JVM with -Xmx%dm) holding %,d slowloris connections (one byte "
                         + "every %s s, no newline) and %,d that send up to %,d KiB each and never read; one good client sends a 32-byte "
@@ -197,6 +196,9 @@ public final class HostileBench implements Callable<Integer>, Planned {
         out.printf(Locale.ROOT, "%,d hostile connections made in %.1f s.%n", slowloris + nonReaders, connectSeconds);
         if (good.error() != null) {
             out.println("The good client failed: " + good.error());
+        }
+        if (serverProblem != null) {
+            out.println("The server " + serverProblem + ".");
         }
         out.println("Goal, the good client gets every reply: " + (everyReply ? "met" : "NOT met") + ".");
         out.printf(Locale.ROOT, "Goal, the good client's echo p99 under %s ms: %s.%n", Stats.trim(p99GoalMs), fast ? "met" : "NOT met");
@@ -433,9 +435,9 @@ public final class HostileBench implements Callable<Integer>, Planned {
                             port.complete(Integer.parseInt(m.group(1)));
                         }
                         synchronized (tail) {
-                            tail.addLast(line);
-                            if (tail.size() > 20) {
-                                tail.removeFirst();
+                            // The first lines say what went wrong; later ones repeat it.
+                            if (tail.size() < 6 && !line.isBlank()) {
+                                tail.addLast(line);
                             }
                         }
                         if (line.contains("OutOfMemoryError") && self[0] != null) {
@@ -467,12 +469,13 @@ public final class HostileBench implements Callable<Integer>, Planned {
             return address;
         }
 
-        /** The server is still running and ran out of no memory. */
-        void check() throws IOException {
-            if (!process.isAlive() || outOfMemory) {
-                throw new IOException("part 2's echo server " + (outOfMemory ? "ran out of memory" : "died") + "; its last lines: "
-                        + lines(tail));
+        /** What went wrong with the server (it ran out of memory, or died, with its last lines), or null. */
+        String problem() {
+            if (outOfMemory || !process.isAlive()) {
+                return (outOfMemory ? "ran out of memory (OutOfMemoryError)" : "died") + "; its first lines: "
+                        + lines(tail);
             }
+            return null;
         }
 
         Memory memory() {
