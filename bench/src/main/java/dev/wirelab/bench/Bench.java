@@ -52,7 +52,7 @@ public final class Bench implements Runnable {
                 "capture", List.of("--seconds", "1"),
                 "tls", List.of("--megabytes", "8", "--runs", "1", "--handshakes", "20"),
                 "echo", List.of("--seconds", "0.3", "--warmup", "0.1", "--rounds", "1", "--connections", "1,10",
-                        "--idle-seconds", "0.3", "--idle-connections", "5"),
+                        "--idle-seconds", "0.3", "--idle-connections", "5", "--paced-seconds", "0.3"),
                 "proxy", List.of("--megabytes", "4", "--connections", "1,5", "--rounds", "1", "--seconds", "0.3", "--warmup", "0.1"),
                 "hostile", List.of("--slowloris", "20", "--non-readers", "10", "--push-kib", "256", "--seconds", "1",
                         "--trickle-seconds", "0.2", "--server-heap-mib", "64"),
