@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "echo", mixinStandardHelpOptions = true,
         description = {"Part 2: echo round trips per second, p50/p99 latency and server CPU per echo at 1, 100 and 1,000 "
                 + "connections, part 2's echo server vs Netty's example EchoServerHandler (NIO), under a selector-driven and a "
-                + "blocking load generator, on loopback; then each server's CPU while its clients are idle."})
+                + "blocking load generator, on loopback; then each server's CPU while its clients are idle, and while one client pings "
+                + "at a low rate."})
 public final class EchoBench implements Callable<Integer>, Planned {
 
     /** Which load generator(s) to run. */
