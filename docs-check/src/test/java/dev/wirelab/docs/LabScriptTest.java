@@ -318,7 +318,7 @@ class LabScriptTest {
         mvnw("""
                 cd "$(dirname "$0")"
                 echo "built by uid $(id -u) with HOME=$HOME" > built-by
-                for m in part1-inspection part2-fault-tolerance part3-resilient-client bench; do
+                for m in part1-inspection part2-fault-tolerance part3-resilient-client grader bench; do
                   mkdir -p $m/target && : > $m/target/$m.jar
                 done
                 """);
@@ -346,7 +346,7 @@ class LabScriptTest {
         mvnw("""
                 cd "$(dirname "$0")"
                 sleep 2
-                for m in part1-inspection part2-fault-tolerance part3-resilient-client bench; do
+                for m in part1-inspection part2-fault-tolerance part3-resilient-client grader bench; do
                   mkdir -p $m/target && : > $m/target/$m.jar
                 done
                 """);

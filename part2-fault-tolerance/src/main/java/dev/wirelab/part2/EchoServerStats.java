@@ -20,6 +20,12 @@ import java.util.Map;
 public record EchoServerStats(long connections, long active, long messages, long lines, long delivered,
                               long duplicatesSuppressed, long rejected, long refused, Map<Fault.Kind, Long> faults) implements FaultTotals {
 
+    /** What {@link #describe()}'s counters mean, for the help (a constant: picocli's footer needs one). */
+    public static final String HELP = "Counters on Ctrl-C: connections accepted; messages = lines + data (DATA frames"
+            + " received); delivered and duplicates-suppressed count DATA frames only (a line has no seq, so it is never"
+            + " 'delivered'); rejected counts connections closed for bad input or idleness; refused, connections over"
+            + " --max-connections; faults: the faults applied, by kind (" + FaultTotals.KINDS + "), those that happened.";
+
     public EchoServerStats {
         faults = FaultTotals.complete(faults);
     }

@@ -70,7 +70,13 @@ public final class FaultProxy implements AutoCloseable {
     private final ServerSocketChannel serverSocket;
     private final InetSocketAddress boundAddress;
     private final EventLoop[] loops;
+    /**
+     * Split once per connection, as the echo server's is, for the way down (the way up with
+     * {@link Direction#UP}): one seed, the echo server's faults on that way.
+     */
     private final SplittableRandom random;
+    /** And for the other way, from a seed of its own. */
+    private final SplittableRandom otherRandom;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
     private final Thread shedder;
@@ -81,6 +87,7 @@ public final class FaultProxy implements AutoCloseable {
         this.context = new ProxyContext(Objects.requireNonNull(b.upstream, "upstream"), b.faults, b.script,
                 b.direction.up(), b.direction.down(), b.maxFrame, b.idleTimeout, b.halfCloseTimeout, b.maxQueuedBytes, b.log);
         this.random = new SplittableRandom(b.seed);
+        this.otherRandom = new SplittableRandom(b.seed ^ 0x9E37_79B9_7F4A_7C15L);
         this.maxConnections = b.maxConnections;
         this.refusals = new RefusalLog(context::log);
         ServerSocketChannel ss = ServerSocketChannel.open();
@@ -205,9 +212,14 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         /**
-         * Faults on exact units, as the echo server's script (each faulty direction keeps its own
-         * count and fired rules): {@code seq N} is DATA seq N going up, its ACK (or ERROR) coming
-         * down; {@code reply N} the N-th unit; lines and raw chunks match {@code reply} and {@code after}.
+         * Faults on exact units, with the echo server's selectors. With {@link Direction#BOTH} each
+         * rule acts once, where the echo server would: {@code drop} and {@code error} on the request
+         * going up (it never reaches the server; error answers the client), every other action on
+         * the reply coming down. With {@code UP} or {@code DOWN} every rule acts on that way's units;
+         * {@code ack-drop} with {@code UP} is refused at {@link #start()} (a
+         * {@link FaultScript.ScriptException} naming its line). {@code seq N} is DATA seq N going
+         * up and its ACK or ERROR coming down (seq 0: the HELLO's); {@code reply N} the N-th unit
+         * of that way; lines and raw chunks match {@code reply} and {@code after}.
          */
         public Builder script(FaultScript s) {
             this.script = Objects.requireNonNull(s);
@@ -335,8 +347,13 @@ public final class FaultProxy implements AutoCloseable {
                 closeQuietly(client);
                 continue;
             }
-            // One random stream per direction, split in accept order: reproducible per connection.
-            ProxyPair p = context.accepted(loop, client, number, random.split(), random.split());
+            // One random stream per direction, split in accept order: reproducible per connection,
+            // and on the one faulty way (down with both) the very faults the echo server with this
+            // seed gives its replies.
+            SplittableRandom server = random.split();
+            SplittableRandom other = otherRandom.split();
+            boolean upOnly = direction == Direction.UP;
+            ProxyPair p = context.accepted(loop, client, number, upOnly ? server : other, upOnly ? other : server);
             loop.execute(p::register);
             if (closed.get()) {
                 loop.execute(() -> p.close("proxy stopped", false));

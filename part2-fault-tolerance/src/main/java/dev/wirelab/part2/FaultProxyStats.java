@@ -17,6 +17,12 @@ import java.util.Map;
 public record FaultProxyStats(long connections, long active, long units, long refused, long shed,
                               Map<Fault.Kind, Long> faults) implements FaultTotals {
 
+    /** What {@link #describe()}'s counters mean, for the help (a constant: picocli's footer needs one). */
+    public static final String HELP = "Counters on Ctrl-C: connections accepted; units, the frames, lines or chunks that"
+            + " passed a faulty direction; refused, clients over --max-connections; shed, pairs closed because a peer did"
+            + " not read while the proxy's queue budget was full; faults: the faults applied, by kind (" + FaultTotals.KINDS
+            + "), those that happened.";
+
     public FaultProxyStats {
         faults = FaultTotals.complete(faults);
     }

@@ -174,7 +174,17 @@ public final class FaultScript {
 
     /** A fresh record of which rules fired, for one server or proxy. */
     public Runner runner() {
-        return new Runner(this);
+        return new Runner(this, r -> true);
+    }
+
+    /** As {@link #runner()}, for only the rules {@code applies} accepts (the others never fire there). */
+    public Runner runner(java.util.function.Predicate<Rule> applies) {
+        return new Runner(this, applies);
+    }
+
+    /** An error in this script at {@code rule}'s line: {@code source:line: what}. */
+    public ScriptException error(Rule rule, String what) {
+        return new ScriptException(source, rule.line(), what);
     }
 
     private static Rule parseLine(String src, int n, String raw) {
@@ -350,19 +360,28 @@ public final class FaultScript {
     public static final class Runner {
         private final FaultScript script;
         private final AtomicBoolean[] fired;
+        /** Which rules may fire here (a proxy splits them between its two directions). */
+        private final boolean[] active;
+        private final boolean empty;
         private final AtomicLong hellos = new AtomicLong();
         private final AtomicLong requests = new AtomicLong();
 
-        private Runner(FaultScript script) {
+        private Runner(FaultScript script, java.util.function.Predicate<Rule> applies) {
             this.script = script;
             this.fired = new AtomicBoolean[script.rules.size()];
+            this.active = new boolean[fired.length];
+            boolean none = true;
             for (int i = 0; i < fired.length; i++) {
                 fired[i] = new AtomicBoolean();
+                active[i] = applies.test(script.rules.get(i));
+                none &= !active[i];
             }
+            this.empty = none;
         }
 
+        /** True when no rule can fire here. */
         public boolean isEmpty() {
-            return script.rules.isEmpty();
+            return empty;
         }
 
         public FaultScript script() {
@@ -383,7 +402,7 @@ public final class FaultScript {
             List<Rule> out = null;
             for (int i = 0; i < fired.length; i++) {
                 Rule rule = script.rules.get(i);
-                if (matches(rule, r) && (rule.every() || fired[i].compareAndSet(false, true))) {
+                if (active[i] && matches(rule, r) && (rule.every() || fired[i].compareAndSet(false, true))) {
                     (out == null ? out = new ArrayList<>(2) : out).add(rule);
                 }
             }

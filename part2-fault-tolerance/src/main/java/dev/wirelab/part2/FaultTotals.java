@@ -7,6 +7,12 @@ import java.util.Map;
 /** Faults applied by kind, with the totals the earlier counters had names for. */
 public interface FaultTotals {
 
+    /**
+     * The {@link Fault.Kind}s as counters name them, for help texts (a constant, so an annotation
+     * may use it; CommandTest checks that the help names every kind).
+     */
+    String KINDS = "delay, drop, error, ack-drop, corrupt, duplicate, reset, stall, reorder, throttle, slice";
+
     /** Faults applied, by kind (every kind present). */
     Map<Fault.Kind, Long> faults();
 

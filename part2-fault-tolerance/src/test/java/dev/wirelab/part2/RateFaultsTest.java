@@ -108,6 +108,36 @@ class RateFaultsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} at {1}")
+    @CsvSource({"loss, 0.05", "loss, 0.3", "corrupt, 0.05", "corrupt, 0.3", "duplicate, 0.05", "duplicate, 0.3",
+            "reset, 0.05", "reset, 0.3", "reorder, 0.05", "reorder, 0.3", "stall, 0.05", "stall, 0.3"})
+    void eachRateAloneHitsItsShareOfTenThousandRequestsWithinFifteenPercent(String fault, double p) {
+        FaultConfig c = switch (fault) {
+            case "loss" -> FaultConfig.none().withLoss(p);
+            case "corrupt" -> FaultConfig.none().withCorrupt(p);
+            case "duplicate" -> FaultConfig.none().withDuplicate(p);
+            case "reset" -> FaultConfig.none().withReset(p);
+            case "reorder" -> FaultConfig.none().withReorder(p);
+            default -> FaultConfig.none().withStall(p, Duration.ofMillis(10));
+        };
+        FaultSource s = new FaultSource(c, new SplittableRandom(17), null);
+        int hits = 0;
+        for (int i = 0; i < N; i++) {
+            FaultSource.Decision d = s.decide(null, 10, 10);
+            boolean hit = switch (fault) {
+                case "loss" -> !d.delivered();
+                case "corrupt" -> d.flipIndex() >= 0;
+                case "duplicate" -> d.duplicate();
+                case "reset" -> d.reset();
+                case "reorder" -> d.reorder();
+                default -> d.stallNanos() > 0;
+            };
+            hits += hit ? 1 : 0;
+            assertEquals(hit ? 1 : 0, d.faults().size(), fault + " alone: " + d.faults());
+        }
+        assertEquals(p, hits / (double) N, p * 0.15, fault + " rate");
+    }
+
     @Test
     void reorderStallAndTheOldFaultsAreDrawnAtTheirRates() {
         FaultSource s = new FaultSource(FaultConfig.none().withReorder(0.2).withStall(0.05, Duration.ofMillis(100)),

@@ -42,12 +42,7 @@ class ScriptedFaultsTest {
 
     /** HELLO, then DATA 1..n pipelined. */
     private static TestClient helloAndData(EchoServer s, int n) throws Exception {
-        TestClient c = new TestClient(s.address());
-        c.sendFrame(Frame.hello("alice"));
-        for (int i = 1; i <= n; i++) {
-            c.sendFrame(Frame.data(i, bytes("m" + i)));
-        }
-        return c;
+        return TestClient.helloAndData(s.address(), "alice", n);
     }
 
     @Test
@@ -98,12 +93,45 @@ class ScriptedFaultsTest {
     }
 
     @Test
+    void aLostCopyOfADeliveredMessageIsLoggedAsThisCopyNotAsTheMessage() throws Exception {
+        try (EchoServer s = server("seq 1 #2: drop; seq 2: drop"); TestClient c = helloAndData(s, 1)) {
+            assertEquals(List.of(Frame.ack(0, new byte[0]), ack(1)), c.readFrames(2));
+            c.sendFrame(Frame.data(1, bytes("m1"))).sendFrame(Frame.data(2, bytes("m2"))).sendFrame(Frame.data(3, bytes("m3")));
+            assertEquals(ack(3), c.readFrame());
+            assertEquals(List.of(1L, 3L), delivered.stream().map(Delivery::seq).toList());
+            assertTrue(log.stream().anyMatch(l -> l.endsWith(" lost seq=1 from alice, this copy not delivered (an earlier copy was)")), log.toString());
+            assertTrue(log.stream().anyMatch(l -> l.endsWith(" lost seq=2 from alice, not delivered")), log.toString());
+        }
+    }
+
+    @Test
     void corruptByteKFlipsExactlyThatByteOfTheReply() throws Exception {
         try (EchoServer s = server("seq 1: corrupt byte 4"); TestClient c = new TestClient(s.address())) {
             c.sendFrame(Frame.data(1, bytes("m1")));
             byte[] expected = FrameCodec.encode(ack(1));
             expected[4] ^= (byte) 0xFF;
             assertArrayEquals(expected, c.readExactly(expected.length));
+        }
+    }
+
+    @Test
+    void corruptWithoutAByteFlipsExactlyOneRandomByteOfTheReplyAndLogsWhich() throws Exception {
+        try (EchoServer s = server("seq 1: corrupt"); TestClient c = new TestClient(s.address())) {
+            c.sendFrame(Frame.data(1, bytes("m1"))).sendFrame(Frame.data(2, bytes("m2")));
+            byte[] clean = FrameCodec.encode(ack(1));
+            byte[] got = c.readExactly(clean.length);
+            List<Integer> flipped = new java.util.ArrayList<>();
+            for (int i = 0; i < clean.length; i++) {
+                if (got[i] != clean[i]) {
+                    flipped.add(i);
+                    assertEquals((byte) ~clean[i], got[i], "every bit of byte " + i + " inverted");
+                }
+            }
+            assertEquals(1, flipped.size(), "one byte: " + flipped);
+            assertEquals(ack(2), c.readFrame(), "the rule fired once");
+            int k = flipped.get(0);
+            assertTrue(log.stream().anyMatch(l -> l.contains("reply to seq=1: corrupt, byte " + k + " flipped")
+                    && l.endsWith("(script test:1)")), log.toString());
         }
     }
 
@@ -167,6 +195,21 @@ class ScriptedFaultsTest {
     }
 
     @Test
+    void aBareHelloSelectorHitsTheServersFirstHelloOnly() throws Exception {
+        try (EchoServer s = server("hello: error")) {
+            try (TestClient c = new TestClient(s.address())) {
+                c.sendFrame(Frame.hello("a")).sendFrame(Frame.hello("a"));
+                assertEquals(List.of(Frame.error(0, "Packet Loss"), Frame.ack(0, new byte[0])), c.readFrames(2));
+            }
+            try (TestClient c = new TestClient(s.address())) {
+                c.sendFrame(Frame.hello("b"));
+                assertEquals(Frame.ack(0, new byte[0]), c.readFrame());
+            }
+            assertEquals(1, s.stats().faults(Fault.Kind.ERROR));
+        }
+    }
+
+    @Test
     void helloSelectorsPickTheKthHelloOfTheServer() throws Exception {
         try (EchoServer s = server("hello #2: error")) {
             try (TestClient c = new TestClient(s.address())) {
@@ -188,6 +231,16 @@ class ScriptedFaultsTest {
             }
             c.shutdownOutput();
             assertEquals(List.of("Test1\n", "Packet Loss\n", "Test3\n", "Packet Loss\n", "Test5\n"), TestClient.lines(c.readToEnd()));
+        }
+    }
+
+    @Test
+    void replyNCountsHellosAndDataAlikeInFrameMode() throws Exception {
+        try (EchoServer s = server("reply 3: duplicate"); TestClient c = helloAndData(s, 3)) {
+            // HELLO is request 1, DATA 1 request 2, DATA 2 request 3.
+            assertEquals(List.of(Frame.ack(0, new byte[0]), ack(1), ack(2), ack(2), ack(3)), c.readFrames(5));
+            c.shutdownOutput();
+            assertEquals(0, c.readToEnd().length, "nothing else");
         }
     }
 

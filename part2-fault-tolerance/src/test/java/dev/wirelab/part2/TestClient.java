@@ -27,6 +27,16 @@ public final class TestClient implements AutoCloseable {
         in = socket.getInputStream();
     }
 
+    /** Connects, then sends HELLO {@code id} and DATA 1..n (payload "m1".."mn") pipelined. */
+    public static TestClient helloAndData(InetSocketAddress address, String id, int n) throws IOException {
+        TestClient c = new TestClient(address);
+        c.sendFrame(Frame.hello(id));
+        for (int i = 1; i <= n; i++) {
+            c.sendFrame(Frame.data(i, ("m" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return c;
+    }
+
     public TestClient send(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         return this;

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Section 3.3 in one run: the same messages through part 2's faulty echo server (started in this
- * process), first with part 2's plain line client, which takes any reply at face value, then with
+ * The plain client against the resilient one in one run: the same messages through part 2's
+ * faulty echo server (started in this process), first with part 2's plain line client, which takes any reply at face value, then with
  * the resilient client, checked at the server. Prints as it goes (the resilient client's trace is
  * live) and returns what it established.
  */

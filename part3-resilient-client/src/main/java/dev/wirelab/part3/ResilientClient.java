@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
 /**
- * The resilient client of section 3.3: sends messages as DATA frames (sequence number + CRC-32C),
- * accepts a message as delivered only on an ACK with its sequence number, a valid checksum and the
- * same payload echoed, and otherwise retransmits — on a timeout, an ERROR reply, a corrupt or
+ * The resilient client that the report's 3.3 names and its 3.2.4 describes: sends messages as DATA
+ * frames (sequence number + CRC-32C), accepts a message as delivered only on an ACK with its
+ * sequence number, a valid checksum and the same payload echoed, and otherwise retransmits — on a timeout, an ERROR reply, a corrupt or
  * unparseable reply, a reset or a closed connection — reconnecting with HELLO and the same session id
  * so the server can tell a retransmission from a new message.
  *

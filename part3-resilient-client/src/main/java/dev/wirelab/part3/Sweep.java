@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * messages without latency lasts 10–90 ms, and the first ones run while the JIT is still compiling:
  * goodput then <em>rose</em> with the loss rate, because the lossy runs came later. So: the JVM is
  * warmed up first with unmeasured runs; the server adds a small latency by default
- * ({@link #DEFAULT_DELAY}), so each run lasts about a second at window 1; each point is run
+ * ({@link #DEFAULT_DELAY}), so each run lasts about half a second at window 1; each point is run
  * {@code repeats} times and reported as its median and range; and the runs are interleaved, each
  * round in its own shuffled order, so a slow moment of the machine does not fall on one point.
  *
@@ -34,8 +34,12 @@ public record Sweep(List<Double> losses, List<Double> corrupts, Duration delay, 
     public static final Duration DEFAULT_DELAY = Duration.ofMillis(5);
     public static final List<Double> DEFAULT_LOSSES = List.of(0.0, 0.1, 0.2, 0.3);
     public static final List<Integer> DEFAULT_WINDOWS = List.of(1, 8);
-    public static final int DEFAULT_COUNT = 200;
-    public static final int DEFAULT_REPEATS = 3;
+    /**
+     * Five short runs per point rather than three long ones: on a busy machine a slow moment lasts
+     * seconds, and a median of five, each run in another round, is rarely moved by one.
+     */
+    public static final int DEFAULT_COUNT = 100;
+    public static final int DEFAULT_REPEATS = 5;
     public static final int DEFAULT_WARMUP = 2000;
 
     public Sweep {

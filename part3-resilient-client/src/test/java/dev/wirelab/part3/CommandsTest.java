@@ -255,6 +255,13 @@ class CommandsTest {
     }
 
     @Test
+    void theExperimentsDefaultsAreTheSweepThatSweepTestChecks() {
+        ExperimentCommand cmd = new ExperimentCommand();
+        Part3.configure(Cli.commandLine(cmd)).parseArgs();
+        assertEquals(Sweep.defaults(), cmd.sweep());
+    }
+
+    @Test
     void theLossModeIsAnEnumParsedByPicocliInAnyCase() {
         ExperimentCommand cmd = new ExperimentCommand();
         Part3.configure(Cli.commandLine(cmd)).parseArgs("--loss-mode", "drop");
@@ -289,6 +296,19 @@ class CommandsTest {
         }
         assertTrue(part3("client", "--help").out().contains("--port=PORT"));
         assertTrue(part3("experiment", "--help").out().contains("--loss=RATE[,RATE...]"));
+    }
+
+    @Test
+    void theCommandListGivesEachCommandAWholeSentence() {
+        // "part3 --help" shows each command's first description line: it must not stop mid-sentence.
+        String help = part3("--help").out();
+        String commands = help.substring(help.indexOf("Commands:") + "Commands:".length());
+        List<String> entries = List.of(commands.strip().split("\\R(?=  \\S)"));
+        assertEquals(3, entries.size(), help);
+        for (String entry : entries) {
+            String summary = entry.strip().replaceAll("\\s+", " ");
+            assertTrue(summary.endsWith("."), "cut mid-sentence: " + summary);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.wirelab.part2.cli;
 
+import dev.wirelab.common.Bytes;
 import dev.wirelab.part2.EchoServer;
 import dev.wirelab.part2.EchoServerStats;
 import dev.wirelab.part2.Fault;
@@ -30,6 +31,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Live control of a running echo server or proxy over HTTP/JSON, as toxiproxy's API: an
@@ -123,9 +126,43 @@ final class AdminServer implements AutoCloseable {
         return m;
     }
 
+    /** How one key of {@code /faults} is read from the settings and changed in them. */
+    private record Key(String name, Function<FaultConfig, Object> get, Setter set) {
+    }
+
+    private interface Setter {
+        FaultConfig set(FaultConfig f, String key, JsonNode value);
+    }
+
+    /**
+     * The keys of {@code /faults}, the fault flags without their dashes, in the order they are
+     * shown: the one table both {@code GET} and {@code PUT} (and the faults command) go by.
+     */
+    private static final List<Key> TABLE = List.of(
+            new Key("delay", f -> f.delay().toNanos() / 1e9, (f, k, v) -> f.withDelay(seconds(k, v))),
+            new Key("jitter", f -> f.jitter().toNanos() / 1e9, (f, k, v) -> f.withJitter(seconds(k, v))),
+            new Key("delay-dist", f -> f.delayDist().name().toLowerCase(Locale.ROOT),
+                    (f, k, v) -> f.withDelayDist(FaultOptions.lowerCaseEnumOrIae(FaultConfig.DelayDistribution.class, k, text(k, v)))),
+            new Key("loss", FaultConfig::loss, (f, k, v) -> f.withLoss(number(k, v))),
+            new Key("burst", FaultConfig::burst, (f, k, v) -> f.withBurst(number(k, v))),
+            new Key("loss-mode", f -> f.lossMode().name().toLowerCase(Locale.ROOT),
+                    (f, k, v) -> f.withLossMode(FaultOptions.lowerCaseEnumOrIae(LossMode.class, k, text(k, v)))),
+            new Key("corrupt", FaultConfig::corrupt, (f, k, v) -> f.withCorrupt(number(k, v))),
+            new Key("duplicate", FaultConfig::duplicate, (f, k, v) -> f.withDuplicate(number(k, v))),
+            new Key("reset", FaultConfig::reset, (f, k, v) -> f.withReset(number(k, v))),
+            new Key("reorder", FaultConfig::reorder, (f, k, v) -> f.withReorder(number(k, v))),
+            new Key("rate", FaultConfig::rate, (f, k, v) -> f.withRate(whole(k, v, Long.MAX_VALUE))),
+            new Key("slice", FaultConfig::slice, (f, k, v) -> f.withSlice((int) whole(k, v, Integer.MAX_VALUE))),
+            // A stall rate alone keeps the stall's length, or takes --stall-for's default of 1 s.
+            new Key("stall", FaultConfig::stall,
+                    (f, k, v) -> f.withStall(number(k, v), f.stallFor().isZero() ? Duration.ofSeconds(1) : f.stallFor())),
+            new Key("stall-for", f -> f.stallFor().toNanos() / 1e9, (f, k, v) -> f.withStall(f.stall(), seconds(k, v))));
+
+    private static final Map<String, Key> BY_NAME = TABLE.stream()
+            .collect(Collectors.toMap(Key::name, k -> k, (a, b) -> a, LinkedHashMap::new));
+
     /** The keys of {@code /faults}, in the order they are shown. */
-    static final List<String> KEYS = List.of("delay", "jitter", "delay-dist", "loss", "burst", "loss-mode", "corrupt",
-            "duplicate", "reset", "reorder", "rate", "slice", "stall", "stall-for");
+    static final List<String> KEYS = List.copyOf(BY_NAME.keySet());
 
     /** A body larger than this is refused: settings fit in a few hundred bytes. */
     private static final int MAX_BODY = 64 * 1024;
@@ -184,7 +221,8 @@ final class AdminServer implements AutoCloseable {
                         notAllowed(ex, "GET");
                     }
                 }
-                default -> text(ex, 404, "no such resource " + path + ": use /faults or /stats");
+                default -> text(ex, 404, "no such resource " + Bytes.escape(path.getBytes(StandardCharsets.UTF_8))
+                        + ": use /faults or /stats");
             }
         } catch (RuntimeException e) {
             log.accept("admin: " + e);
@@ -215,20 +253,9 @@ final class AdminServer implements AutoCloseable {
     /** The settings as {@code GET /faults} shows them. */
     static Map<String, Object> settings(FaultConfig f) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("delay", f.delay().toNanos() / 1e9);
-        m.put("jitter", f.jitter().toNanos() / 1e9);
-        m.put("delay-dist", f.delayDist().name().toLowerCase(Locale.ROOT));
-        m.put("loss", f.loss());
-        m.put("burst", f.burst());
-        m.put("loss-mode", f.lossMode().name().toLowerCase(Locale.ROOT));
-        m.put("corrupt", f.corrupt());
-        m.put("duplicate", f.duplicate());
-        m.put("reset", f.reset());
-        m.put("reorder", f.reorder());
-        m.put("rate", f.rate());
-        m.put("slice", f.slice());
-        m.put("stall", f.stall());
-        m.put("stall-for", f.stallFor().toNanos() / 1e9);
+        for (Key k : TABLE) {
+            m.put(k.name(), k.get().apply(f));
+        }
         return m;
     }
 
@@ -248,25 +275,13 @@ final class AdminServer implements AutoCloseable {
         }
         FaultConfig f = current;
         for (Map.Entry<String, JsonNode> e : root.properties()) {
-            String key = e.getKey();
-            JsonNode v = e.getValue();
-            f = switch (key) {
-                case "delay" -> f.withDelay(seconds(key, v));
-                case "jitter" -> f.withJitter(seconds(key, v));
-                case "delay-dist" -> f.withDelayDist(FaultOptions.lowerCaseEnumOrIae(FaultConfig.DelayDistribution.class, key, text(key, v)));
-                case "loss" -> f.withLoss(number(key, v));
-                case "burst" -> f.withBurst(number(key, v));
-                case "loss-mode" -> f.withLossMode(FaultOptions.lowerCaseEnumOrIae(LossMode.class, key, text(key, v)));
-                case "corrupt" -> f.withCorrupt(number(key, v));
-                case "duplicate" -> f.withDuplicate(number(key, v));
-                case "reset" -> f.withReset(number(key, v));
-                case "reorder" -> f.withReorder(number(key, v));
-                case "rate" -> f.withRate(whole(key, v, Long.MAX_VALUE));
-                case "slice" -> f.withSlice((int) whole(key, v, Integer.MAX_VALUE));
-                case "stall" -> f.withStall(number(key, v), f.stallFor().isZero() ? Duration.ofSeconds(1) : f.stallFor());
-                case "stall-for" -> f.withStall(f.stall(), seconds(key, v));
-                default -> throw new IllegalArgumentException("unknown key '" + key + "'; the keys are " + String.join(", ", KEYS));
-            };
+            Key k = BY_NAME.get(e.getKey());
+            if (k == null) {
+                // The key is the client's: escaped, so it cannot forge lines or reach a terminal raw.
+                throw new IllegalArgumentException("unknown key '" + Bytes.escape(e.getKey().getBytes(StandardCharsets.UTF_8))
+                        + "'; the keys are " + String.join(", ", KEYS));
+            }
+            f = k.set().set(f, k.name(), e.getValue());
         }
         return f;
     }

@@ -3,6 +3,7 @@ package dev.wirelab.part2.cli;
 import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.UserError;
 import dev.wirelab.part2.EchoServer;
+import dev.wirelab.part2.EchoServerStats;
 import dev.wirelab.part2.FaultConfig;
 import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.server.Limits;
@@ -31,10 +32,7 @@ import java.util.function.Supplier;
         description = {"The report's echo server (section 3.2), injecting faults into its replies.",
                 "Line mode for nc (each line is echoed); frame mode (wire format v1) on the same port.",
                 "Ctrl-C prints the counters and exits 0."},
-        footer = {"", "Counters on Ctrl-C: messages = lines + data (DATA frames received); delivered and"
-                + " duplicates-suppressed count DATA frames only (a line has no seq, so it is never 'delivered');"
-                + " rejected counts connections closed for bad input or idleness; refused, connections over"
-                + " --max-connections; faults: the faults applied, by kind (error=3 drop=1 ...)."})
+        footer = {"", EchoServerStats.HELP})
 final class EchoServerCommand implements Callable<Integer> {
 
     @Spec

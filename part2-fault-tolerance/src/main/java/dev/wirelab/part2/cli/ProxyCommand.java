@@ -4,6 +4,7 @@ import dev.wirelab.common.FrameCodec;
 import dev.wirelab.common.UserError;
 import dev.wirelab.part2.FaultConfig;
 import dev.wirelab.part2.FaultProxy;
+import dev.wirelab.part2.FaultProxyStats;
 import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.server.Limits;
 import dev.wirelab.part2.server.Log;
@@ -27,7 +28,8 @@ import java.util.concurrent.Callable;
 @Command(name = "proxy", mixinStandardHelpOptions = true,
         description = {"A TCP proxy that injects faults between a client and any server (as toxiproxy does).",
                 "Faults apply to whole frames or lines (raw chunks for other data) in the chosen direction.",
-                "Ctrl-C prints the counters and exits 0."})
+                "Ctrl-C prints the counters and exits 0."},
+        footer = {"", FaultProxyStats.HELP})
 final class ProxyCommand implements Callable<Integer> {
 
     @Spec
@@ -117,6 +119,8 @@ final class ProxyCommand implements Callable<Integer> {
                     + "): is something else running there? Pick another --listen port");
         } catch (UnknownHostException e) {
             throw new UserError("unknown host '" + host + "'", CommandLine.ExitCode.USAGE);
+        } catch (FaultScript.ScriptException e) {
+            throw new UserError(e.getMessage(), CommandLine.ExitCode.USAGE); // a rule this proxy cannot apply: its line says which
         }
         AdminServer adminServer = EchoServerCommand.startAdmin(admin, AdminServer.of(proxy), proxy, log);
         out.println("proxy listening on " + proxy.address().getAddress().getHostAddress() + ":" + proxy.port()

@@ -279,13 +279,26 @@ public final class FaultSource {
      */
     public void apply(Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what, long arrival, ReplySink sink,
                FaultCounters counters, Consumer<String> log, Listener listener) throws IOException {
+        apply(d, reply, lossReplacement, what, arrival, sink, sink, counters, log, listener);
+    }
+
+    /**
+     * As above, with the ERROR / Packet Loss of a lost request going to {@code lossSink}: the
+     * proxy losing a request on its way up answers the client, not the server.
+     */
+    public void apply(Decision d, byte[] reply, byte[] lossReplacement, Supplier<String> what, long arrival, ReplySink sink,
+               ReplySink lossSink, FaultCounters counters, Consumer<String> log, Listener listener) throws IOException {
         long due = arrival + d.delayNanos();
         String name = log == null ? null : what.get();
+        // What goes out instead of the reply when the request is lost: a scripted corrupt on the
+        // same request flips a byte of it (a corrupted ERROR, which a client must not take for an ACK).
+        byte[] sent = d.error() ? lossReplacement : reply;
+        boolean flipped = d.flipIndex() >= 0 && d.flipIndex() < sent.length;
         List<Applied> faults = d.faults();
         boolean sends = !d.reset() && !d.drop() && !d.ackDrop();
-        if (sends && (config.rate() > 0 || (config.slice() > 0 && (d.error() ? lossReplacement : reply).length > config.slice()))) {
+        if (sends && (config.rate() > 0 || (config.slice() > 0 && sent.length > config.slice()))) {
             faults = new ArrayList<>(faults);
-            long bytes = (long) (d.error() ? lossReplacement.length : reply.length) * (d.duplicate() ? 2 : 1);
+            long bytes = (long) sent.length * (d.duplicate() ? 2 : 1);
             long leave = admit(due, bytes);
             if (leave - due > 0) {
                 faults.add(new Applied(new Fault.Throttle(java.time.Duration.ofNanos(leave - due)), 0));
@@ -299,7 +312,7 @@ public final class FaultSource {
             counters.increment(a.fault().kind());
             listener.applied(a);
             if (log != null) {
-                log.accept(name + ": " + explain(a, reply) + rule(a));
+                log.accept(name + ": " + explain(a, sent) + rule(a));
             }
         }
         Runnable logSent = null;
@@ -318,8 +331,8 @@ public final class FaultSource {
             return;
         }
         if (d.error()) {
-            sink.send(lossReplacement, 0, lossReplacement.length, 1, due, d.reorder(),
-                    both(logSent, listener.sending(lossReplacement, 1, false, true)));
+            byte[] error = flipped ? flip(lossReplacement, d.flipIndex()) : lossReplacement;
+            lossSink.send(error, 0, error.length, 1, due, d.reorder(), both(logSent, listener.sending(error, 1, flipped, true)));
             return;
         }
         byte[] out = d.flipIndex() >= 0 ? flip(reply, d.flipIndex()) : reply;
@@ -340,8 +353,8 @@ public final class FaultSource {
             case Fault.Drop r -> random ? "loss, dropped" : "drop, not delivered, no reply";
             case Fault.Error r -> random ? "loss, replaced by \"Packet Loss\"" : "error, not delivered, answered with \"Packet Loss\"";
             case Fault.AckDrop r -> "ack-drop, delivered but the reply is lost";
-            case Fault.Corrupt c -> "corrupt, byte " + c.index() + " flipped "
-                    + String.format("0x%02x -> 0x%02x", reply[c.index()] & 0xFF, ~reply[c.index()] & 0xFF);
+            case Fault.Corrupt c -> c.index() >= reply.length ? "corrupt, byte " + c.index() + " is past the reply's end, nothing flipped"
+                    : "corrupt, byte " + c.index() + " flipped " + String.format("0x%02x -> 0x%02x", reply[c.index()] & 0xFF, ~reply[c.index()] & 0xFF);
             case Fault.Duplicate r -> "duplicate, sent twice";
             case Fault.Stall s -> "stall, nothing is sent on this connection for "
                     + String.format(Locale.ROOT, "%.3f", s.duration().toNanos() / 1e9) + " s";

@@ -1,5 +1,6 @@
 package dev.wirelab.part2.proxy;
 
+import dev.wirelab.part2.Fault;
 import dev.wirelab.part2.FaultConfig;
 import dev.wirelab.part2.FaultProxyStats;
 import dev.wirelab.part2.FaultScript;
@@ -51,6 +52,7 @@ public final class ProxyContext {
     /**
      * @param upFaulty   whether the client-to-server way gets faults (is cut into units)
      * @param downFaulty whether the server-to-client way does
+     * @throws FaultScript.ScriptException a rule this proxy cannot apply, naming its line
      */
     public ProxyContext(InetSocketAddress upstream, FaultConfig faults, FaultScript script, boolean upFaulty,
                         boolean downFaulty, int maxFrame, Duration idleTimeout, Duration halfCloseTimeout,
@@ -58,9 +60,22 @@ public final class ProxyContext {
         this.upstream = upstream;
         this.upstreamName = upstream.getHostString() + ":" + upstream.getPort();
         this.faults = faults;
-        // Each faulty way keeps its own count and fired rules: seq N is DATA N going up, its ACK coming down.
-        this.upScript = script.isEmpty() ? null : script.runner();
-        this.downScript = script.isEmpty() ? null : script.runner();
+        // Each rule acts on one way only, so it fires once. Both ways: where the echo server would
+        // act, drop and error on the request going up (it never reaches the server), every other
+        // action on the reply coming down. One way: every rule on it, except that ack-drop loses
+        // a reply, which a proxy faulting only the requests never handles.
+        if (upFaulty && !downFaulty) {
+            for (FaultScript.Rule r : script.rules()) {
+                if (r.action() instanceof Fault.AckDrop) {
+                    throw script.error(r, "ack-drop loses the reply, which a proxy with --direction up never"
+                            + " touches: use --direction down or both");
+                }
+            }
+        }
+        this.upScript = !upFaulty || script.isEmpty() ? null
+                : script.runner(r -> !downFaulty || onRequest(r));
+        this.downScript = !downFaulty || script.isEmpty() ? null
+                : script.runner(r -> !upFaulty || !onRequest(r));
         this.upFaulty = upFaulty;
         this.downFaulty = downFaulty;
         this.maxFrame = maxFrame;
@@ -68,6 +83,11 @@ public final class ProxyContext {
         this.halfCloseNanos = halfCloseTimeout.toNanos();
         this.budget = new ReplyQueue.Budget(maxQueuedBytes);
         this.log = log;
+    }
+
+    /** With both ways faulty, whether a rule acts on the request going up rather than on the reply. */
+    static boolean onRequest(FaultScript.Rule r) {
+        return r.action() instanceof Fault.Drop || r.action() instanceof Fault.Error;
     }
 
     public FaultConfig faults() {

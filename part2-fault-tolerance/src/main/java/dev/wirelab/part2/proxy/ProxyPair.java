@@ -1,6 +1,7 @@
 package dev.wirelab.part2.proxy;
 
 import dev.wirelab.common.FrameCodec;
+import dev.wirelab.common.FrameType;
 import dev.wirelab.part2.FaultConfig;
 import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.fault.FaultSource;
@@ -244,6 +245,8 @@ public final class ProxyPair implements Served, Outbound.Host {
         private Outbound out;
         private boolean eof;
         private long count;
+        /** A lost request was answered on the other way during this read: that way must write. */
+        private boolean answered;
 
         Flow(String name, boolean faulty, FaultSource faults) {
             this.name = name;
@@ -286,6 +289,15 @@ public final class ProxyPair implements Served, Outbound.Host {
                 }
             }
             out.release();
+            if (answered) {
+                answered = false;
+                back().out.release();
+            }
+        }
+
+        /** The other way, which carries the answers to what this way carries. */
+        private Flow back() {
+            return this == up ? down : up;
         }
 
         private void unit(UnitSplitter.Unit u, long arrival) {
@@ -299,10 +311,14 @@ public final class ProxyPair implements Served, Outbound.Host {
             }
             long n = count;
             out.slice(faults.config().slice());
+            // A request lost going up is answered (ERROR / Packet Loss) to the client, as the echo
+            // server answers it, rather than handed to the server.
+            Outbound lossOut = this == up ? down.out : out;
+            answered |= d.error() && this == up;
             try {
                 faults.apply(d, u.bytes(), u.lossReplacement(), () -> label + " " + name + " "
                                 + splitter.mode().name().toLowerCase(Locale.ROOT) + " unit " + n,
-                        arrival, out, context.counters, context::log, FaultSource.Listener.NONE);
+                        arrival, out, lossOut, context.counters, context::log, FaultSource.Listener.NONE);
             } catch (IOException e) {
                 close(name + " failed: " + e.getMessage(), false);
             }
@@ -323,7 +339,12 @@ public final class ProxyPair implements Served, Outbound.Host {
             interest();
         }
 
-        /** A unit as a script matches it; null without a script. */
+        /**
+         * A unit as a script matches it; null without a script. Going up, a frame is what the
+         * client sent (HELLO, DATA seq N); coming down, what it answers (the ACK or ERROR of seq N,
+         * seq 0 for the HELLO), so {@code seq 3 #2} is the second ACK 3. Arrivals are counted per
+         * connection (the proxy keeps no client ids), {@code reply N} counts the units of this way.
+         */
         private FaultScript.Request request(UnitSplitter.Unit u, long arrival) {
             if (!faults.scripted()) {
                 return null;
@@ -334,12 +355,14 @@ public final class ProxyPair implements Served, Outbound.Host {
             int k = 0;
             long hello = 0;
             if (splitter.mode() == UnitSplitter.Mode.FRAMES && b.length >= FrameCodec.HEADER_BYTES) {
-                if (b[3] == 0x01) {
+                seq = FrameCodec.getU32(b, 4);
+                // Coming down, an ACK or ERROR stands for the request it answers: seq 0 for the HELLO.
+                if (this == up ? b[3] == FrameType.HELLO.code() : seq == 0) {
                     type = FaultScript.RequestType.HELLO;
                     hello = faults.script().nextHello();
+                    seq = 0;
                 } else {
                     type = FaultScript.RequestType.DATA;
-                    seq = FrameCodec.getU32(b, 4);
                     k = seqs.arrive(seq);
                 }
             }

@@ -55,6 +55,11 @@ public final class DeliveryLedger {
             return arrivals.merge(seq, 1, Integer::sum);
         }
 
+        /** True if {@code seq} was marked (delivered) before. */
+        public boolean marked(long seq) {
+            return seq <= watermark || above.contains(seq);
+        }
+
         /** Returns true the first time {@code seq} is marked; {@code gapLimit} bounds {@link #above}. */
         public boolean mark(long seq, int gapLimit) {
             if (seq <= watermark || above.contains(seq)) {
@@ -146,6 +151,14 @@ public final class DeliveryLedger {
             c.share.gaps += grown;
             evict(c);
             return first;
+        }
+    }
+
+    /** True if {@code clientId} delivered {@code seq} before (as far as the ledger still knows); adds no client. */
+    public boolean delivered(String clientId, long seq) {
+        synchronized (clients) {
+            Client c = clients.get(clientId);
+            return c != null && c.marked(seq);
         }
     }
 

@@ -161,7 +161,10 @@ final class EchoHandler {
         if (!d.delivered()) {
             // The wire format's ERROR n means "n was not delivered" (and a dropped reply stands
             // for a lost request): a lost message never reaches the handler.
-            log(label + " lost seq=" + seq + " from " + shownId + ", not delivered");
+            // A lost copy of a message delivered before: this copy is lost, the message is not.
+            boolean before = logging && (named ? server.ledger().delivered(clientId, seq) : unnamed.marked(seq));
+            log(label + " lost seq=" + seq + " from " + shownId + (before
+                    ? ", this copy not delivered (an earlier copy was)" : ", not delivered"));
         } else if (named ? server.ledger().markDelivered(address, clientId, seq) : DeliveryLedger.markLocal(unnamed, seq)) {
             server.delivered.increment();
             log(label + " delivered seq=" + seq + " from " + shownId);

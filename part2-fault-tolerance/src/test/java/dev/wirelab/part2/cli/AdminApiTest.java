@@ -73,6 +73,7 @@ class AdminApiTest {
                     {"{\"loss\": ", "error: not JSON"},
                     {"[1, 2]", "error: expected a JSON object"},
                     {"{\"los\": 0.5}", "error: unknown key 'los'; the keys are delay, jitter"},
+                    {"{\"lo\\u001b[2J\\nss\": 0.5}", "error: unknown key 'lo\\x1b[2J\\nss'; the keys are delay, jitter"},
                     {"{\"loss\": 2}", "error: loss must be a probability between 0.0 and 1.0, got 2.0"},
                     {"{\"loss\": \"half\"}", "error: loss must be a number"},
                     {"{\"loss-mode\": \"sometimes\"}", "error: loss-mode: 'sometimes' is not one of replace, drop"},
@@ -89,9 +90,24 @@ class AdminApiTest {
     }
 
     @Test
+    void everyKeyGetShowsPutAcceptsAndTheFaultsCommandHasAFlagFor() throws Exception {
+        FaultConfig changed = FaultConfig.none().withDelay(java.time.Duration.ofMillis(5)).withJitter(java.time.Duration.ofMillis(2))
+                .withDelayDist(FaultConfig.DelayDistribution.NORMAL).withLoss(0.25).withBurst(2).withLossMode(LossMode.DROP)
+                .withCorrupt(0.1).withDuplicate(0.2).withReset(0.01).withReorder(0.3).withRate(10_000).withSlice(7)
+                .withStall(0.05, java.time.Duration.ofMillis(20));
+        String body = JSON.writeValueAsString(AdminServer.settings(changed));
+        assertEquals(changed, AdminServer.apply(FaultConfig.none(), body), "every key shown is accepted back: " + body);
+        picocli.CommandLine.Model.CommandSpec faults = new picocli.CommandLine(new FaultsCommand()).getCommandSpec();
+        for (String key : AdminServer.KEYS) {
+            assertTrue(faults.findOption("--" + key) != null, "./lab part2 faults --" + key);
+        }
+    }
+
+    @Test
     void theProxysFaultsChangeLiveToo() throws Exception {
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (EchoServer server = EchoServer.builder().start();
-             FaultProxy proxy = FaultProxy.builder().upstream(server.address()).direction(FaultProxy.Direction.DOWN).start();
+             FaultProxy proxy = FaultProxy.builder().upstream(server.address()).direction(FaultProxy.Direction.DOWN).log(log::add).start();
              AdminServer admin = AdminServer.start("127.0.0.1", 0, AdminServer.of(proxy), line -> { });
              TestClient c = new TestClient(proxy.address())) {
             c.sendLine("before");
@@ -106,6 +122,7 @@ class AdminApiTest {
             JsonNode faults = call(admin, "GET", "/stats", null).json().get("faults");
             assertEquals(1, faults.get("error").asLong());
             assertEquals(1, faults.get("delay").asLong());
+            assertTrue(log.stream().anyMatch(l -> l.contains(" down lines unit 3: delay, leaves 0.050 s after its request arrived")), log.toString());
         }
     }
 

@@ -1,0 +1,32 @@
+package dev.wirelab.grader;
+
+import java.util.List;
+
+/**
+ * One grading run, for the report files.
+ *
+ * @param part    {@code part2} or {@code part3}
+ * @param command the student's command as given (with its placeholders)
+ */
+public record Run(String part, String command, long seed, double timeScale, List<Result> results) {
+
+    public Run {
+        results = List.copyOf(results);
+    }
+
+    public int passed() {
+        return (int) results.stream().filter(Result::passed).count();
+    }
+
+    public int score() {
+        return results.stream().mapToInt(Result::score).sum();
+    }
+
+    public int maxScore() {
+        return results.stream().mapToInt(Result::points).sum();
+    }
+
+    public boolean allPassed() {
+        return passed() == results.size();
+    }
+}

@@ -1,0 +1,115 @@
+package dev.wirelab.grader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The starters as written: the exact grade command they print passes the scenarios without
+ * faults and fails the ones that need the TODOs (a part 3 starter gives up at the first fault,
+ * so those fail fast).
+ */
+@Timeout(120)
+class ExerciseTest {
+
+    @TempDir
+    Path tmp;
+
+    /** Writes a starter and returns the words of the grade command it printed last, after "./lab". */
+    static List<String> init(Path dir, String part, String lang) throws Exception {
+        GraderCli.Outcome o = GraderCli.run(null, "exercise", "init", part, dir.toString(), "--lang", lang);
+        assertEquals(0, o.exitCode(), o.transcript());
+        List<String> lines = o.out().strip().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.startsWith("./lab grade " + part + " "), last);
+        String readme = Files.readString(dir.resolve("README.md"));
+        assertTrue(readme.contains(last), "the README shows the same grade command:\n" + readme);
+        assertTrue(!readme.contains("{{"), readme);
+        return shellWords(last.substring("./lab ".length()));
+    }
+
+    /** The words that sh makes of a command line: the printed command is parsed as a shell would. */
+    static List<String> shellWords(String line) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", "for w in " + line + "; do printf '%s\\n' \"$w\"; done").start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0);
+        return new String(out, StandardCharsets.UTF_8).lines().toList();
+    }
+
+    /** Grades with {@code --only}, and checks that exactly {@code expected} failed. */
+    private static void assertFailed(Set<String> expected, Path json, List<String> grade, String only) throws Exception {
+        List<String> args = new ArrayList<>(grade);
+        args.add("--only");
+        args.add(only);
+        GraderCli.Outcome o = GraderCli.run(json, args.toArray(String[]::new));
+        assertEquals(new TreeSet<>(expected), o.failed(), o.transcript());
+    }
+
+    @Test
+    void thePythonServerStarterEchoesButHasNoFaultsYet() throws Exception {
+        assumeTrue(GraderCli.hasPython(), "python3 (3.8+) is not installed");
+        Path dir = tmp.resolve("my server");
+        List<String> grade = init(dir, "part2", "python");
+        assertTrue(Files.readString(dir.resolve("echo.py")).contains("# TODO 3:"));
+        Path json = tmp.resolve("r.json");
+        assertFailed(Set.of("loss-always", "corrupt-always", "loss-rate", "delay"), json, grade,
+                "echo,several-clients,binary,long-line,loss-always,corrupt-always,loss-rate,delay");
+    }
+
+    @Test
+    void theJavaServerStarterEchoesButHasNoFaultsYet() throws Exception {
+        Path dir = tmp.resolve("java-server");
+        List<String> grade = init(dir, "part2", "java");
+        assertTrue(Files.readString(dir.resolve("EchoServer.java")).contains("// TODO 2:"));
+        // Java's source launcher compiles at every start: two scenarios are enough to tell.
+        assertFailed(Set.of("loss-always"), tmp.resolve("r.json"), grade, "echo,loss-always");
+    }
+
+    @Test
+    void thePythonClientStarterDeliversOnACleanNetworkAndGivesUpAtEachFault() throws Exception {
+        assumeTrue(GraderCli.hasPython(), "python3 (3.8+) is not installed");
+        Path dir = tmp.resolve("client");
+        List<String> grade = init(dir, "part3", "python");
+        assertTrue(Files.readString(dir.resolve("client.py")).contains("# TODO 1:"));
+        assertFailed(Set.of("drop", "error", "ack-drop", "corrupt-length", "duplicate-ack", "reset"), tmp.resolve("r.json"), grade,
+                "clean,drop,error,ack-drop,corrupt-length,duplicate-ack,reset,timing");
+    }
+
+    @Test
+    void theJavaClientStarterDeliversOnACleanNetworkAndGivesUpAtEachFault() throws Exception {
+        Path dir = tmp.resolve("java-client");
+        List<String> grade = init(dir, "part3", "java");
+        assertTrue(Files.readString(dir.resolve("Client.java")).contains("// TODO 4:"));
+        assertFailed(Set.of("error"), tmp.resolve("r.json"), grade, "clean,error");
+    }
+
+    @Test
+    void aFolderThatIsNotEmptyIsRefusedAndNothingIsOverwritten() throws Exception {
+        Files.writeString(tmp.resolve("client.py"), "mine");
+        GraderCli.Outcome o = GraderCli.run(null, "exercise", "init", "part3", tmp.toString());
+        assertEquals(1, o.exitCode());
+        assertTrue(o.err().contains("is not empty"), o.err());
+        assertEquals("mine", Files.readString(tmp.resolve("client.py")));
+    }
+
+    @Test
+    void anUnknownPartOrLanguageIsAUsageError() throws Exception {
+        assertEquals(2, GraderCli.run(null, "exercise", "init", "part1", tmp.resolve("a").toString()).exitCode());
+        GraderCli.Outcome o = GraderCli.run(null, "exercise", "init", "part3", tmp.resolve("b").toString(), "--lang", "rust");
+        assertEquals(2, o.exitCode());
+        assertTrue(o.err().contains("--lang must be python or java"), o.err());
+    }
+}

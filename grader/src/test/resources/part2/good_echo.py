@@ -1,0 +1,62 @@
+# A fault echo server (report section 3.2) for the grader's own tests: one thread per client,
+# faults decided once per line, seeded so that a test run is the same every time. Correct as it
+# is; a fifth argument gives it one bug for the grader to find:
+#   newline       its corruption may flip any byte of the line, the newline too
+#   shared-delay  it sleeps for the delay holding one lock that every client shares
+import random, socket, sys, threading, time
+
+port, delay, loss, corrupt = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+bug = sys.argv[5] if len(sys.argv) > 5 else ""
+rng = random.Random(1)
+rng_lock = threading.Lock()
+shared = threading.Lock()
+MAX_LINE = 65536
+
+
+def faulty(line):
+    with rng_lock:
+        if rng.random() < loss:
+            return b"Packet Loss"
+        if rng.random() < corrupt:
+            b = bytearray(line)
+            b[rng.randrange(len(b) if bug == "newline" else len(b) - 1)] ^= 0xFF
+            return bytes(b)
+    return line
+
+
+def answer(conn, line):
+    if bug == "shared-delay":
+        with shared:
+            time.sleep(delay)
+            conn.sendall(faulty(line))
+    else:
+        time.sleep(delay)
+        conn.sendall(faulty(line))
+
+
+def serve(conn):
+    buf = b""
+    with conn:
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                answer(conn, line + b"\n")
+            if len(buf) > MAX_LINE:  # an over-long line streams through unchanged
+                conn.sendall(buf)
+                buf = b""
+
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen()
+while True:
+    conn, _ = s.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
