@@ -49,10 +49,10 @@ public final class ExperimentBench implements Callable<Integer>, Planned {
     List<String> experimentArgs = new ArrayList<>();
 
     /**
-     * What one sweep of the defaults is assumed to take, for the estimate only: 24 runs with
-     * warm-up and repeated points took 21.4-21.9 s on the lab's shared 2-core machine (2026-12-03).
+     * What one sweep of the defaults is assumed to take, for the estimate only: 40 runs with
+     * warm-up and repeated points took 22.6-24.5 s on the lab's shared 2-core machine (2026-12-03).
      */
-    private static final Duration ASSUMED_SWEEP = Duration.ofSeconds(22);
+    private static final Duration ASSUMED_SWEEP = Duration.ofSeconds(23);
 
     /** The experiment's progress lines: "[3/8] loss 0.10, ...". */
     private static final Pattern STEP = Pattern.compile("^\\[(\\d+)/(\\d+)]");
