@@ -18,11 +18,11 @@ import picocli.CommandLine.Spec;
         description = {"Benchmarks of all parts, each against a reference measured in the same run.",
                 "Tables go to stdout, progress to stderr: ./lab bench all > results.md keeps only the tables."},
         subcommands = {CaptureBench.class, TlsBench.class, EchoBench.class, ProxyBench.class, ClientBench.class,
-                ReliabilityBench.class, ExperimentBench.class, Bench.All.class})
+                HostileBench.class, ReliabilityBench.class, ExperimentBench.class, Bench.All.class})
 public final class Bench implements Runnable {
 
     /** What bench all runs, in the order of docs/performance.md. */
-    static final List<String> ALL = List.of("capture", "tls", "echo", "proxy", "client", "reliability", "experiment");
+    static final List<String> ALL = List.of("capture", "tls", "echo", "proxy", "hostile", "client", "reliability", "experiment");
 
     @Spec
     CommandSpec spec;
@@ -38,7 +38,7 @@ public final class Bench implements Runnable {
 
     /** {@code ./lab bench all}: every benchmark with its defaults, in the order of docs/performance.md. */
     @Command(name = "all", mixinStandardHelpOptions = true,
-            description = {"Runs every benchmark with its defaults: capture, tls, echo, proxy, client, reliability, experiment "
+            description = {"Runs every benchmark with its defaults: capture, tls, echo, proxy, hostile, client, reliability, experiment "
                     + "(about " + All.MINUTES + " minutes in all).",
                     "Each prints its progress and how long it has left on stderr and its tables on stdout; capture needs root and "
                             + "tcpdump, and fails alone without them."})
@@ -52,8 +52,10 @@ public final class Bench implements Runnable {
                 "capture", List.of("--seconds", "1"),
                 "tls", List.of("--megabytes", "8", "--runs", "1", "--handshakes", "20"),
                 "echo", List.of("--seconds", "0.3", "--warmup", "0.1", "--rounds", "1", "--connections", "1,10",
-                        "--idle-seconds", "0.3", "--idle-connections", "5"),
+                        "--idle-seconds", "0.3", "--idle-connections", "5", "--paced-seconds", "0.3"),
                 "proxy", List.of("--megabytes", "4", "--connections", "1,5", "--rounds", "1", "--seconds", "0.3", "--warmup", "0.1"),
+                "hostile", List.of("--slowloris", "20", "--non-readers", "10", "--push-kib", "256", "--seconds", "1",
+                        "--trickle-seconds", "0.2", "--server-heap-mib", "64"),
                 "client", List.of("--count", "100", "--rounds", "1"),
                 "reliability", List.of("--count", "500", "--drop-count", "100", "--delay-ms", "20"),
                 "experiment", List.of("--runs", "1", "--", "--loss", "0,0.1", "--window", "1", "--count", "20"));

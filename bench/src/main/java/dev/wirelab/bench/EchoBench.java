@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "echo", mixinStandardHelpOptions = true,
         description = {"Part 2: echo round trips per second, p50/p99 latency and server CPU per echo at 1, 100 and 1,000 "
                 + "connections, part 2's echo server vs Netty's example EchoServerHandler (NIO), under a selector-driven and a "
-                + "blocking load generator, on loopback; then each server's CPU while its clients are idle."})
+                + "blocking load generator, on loopback; then each server's CPU while its clients are idle, and while one client pings "
+                + "at a low rate."})
 public final class EchoBench implements Callable<Integer>, Planned {
 
     /** Which load generator(s) to run. */
@@ -81,6 +82,10 @@ public final class EchoBench implements Callable<Integer>, Planned {
             description = "Netty's worker event loops; 0 = Netty's default, two per core (default: ${DEFAULT-VALUE}).")
     int nettyLoops;
 
+    @Option(names = "--part2-loops", paramLabel = "N", defaultValue = "0",
+            description = "Part 2's event loops; 0 = its default, one per core (default: ${DEFAULT-VALUE}).")
+    int part2Loops;
+
     @Option(names = "--idle-seconds", paramLabel = "SECONDS", defaultValue = "3",
             description = "How long each server's CPU is read while its clients are connected and silent; 0 skips it "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -89,6 +94,15 @@ public final class EchoBench implements Callable<Integer>, Planned {
     @Option(names = "--idle-connections", paramLabel = "N", defaultValue = "100",
             description = "Connected, silent clients while idle CPU is read (default: ${DEFAULT-VALUE}).")
     int idleConnections;
+
+    @Option(names = "--paced-seconds", paramLabel = "SECONDS", defaultValue = "3",
+            description = "How long one client pings at a low steady rate while each server's CPU is read; 0 skips it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double pacedSeconds;
+
+    @Option(names = "--paced-interval-us", paramLabel = "MICROSECONDS", defaultValue = "200",
+            description = "The paced client's interval between one echo and the next message (default: ${DEFAULT-VALUE}).")
+    int pacedIntervalMicros;
 
     /** Settling time before idle CPU is read: the last echo's work is over by then. */
     private static final Duration IDLE_SETTLE = Duration.ofMillis(500);
@@ -100,8 +114,19 @@ public final class EchoBench implements Callable<Integer>, Planned {
         }
     }
 
-    /** The result of every run: [generator][level][server][round]; server 0 is part 2, 1 is Netty. */
+    /** The result of every run: [generator][level][server][round]; server 0 is part 2, the last is Netty. */
     private Run[][][][] runs;
+
+    /** What one server did under the paced client: echoes, and its CPU over the same time. */
+    record Paced(long echoes, long elapsedNanos, long serverCpuNanos) {
+        double cpuMillisPerSecond() {
+            return serverCpuNanos / 1e6 / (elapsedNanos / 1e9);
+        }
+
+        double cpuPerEcho() {
+            return serverCpuNanos / 1000.0 / Math.max(1, echoes);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -109,18 +134,24 @@ public final class EchoBench implements Callable<Integer>, Planned {
         PrintWriter out = spec.commandLine().getOut();
         List<Load.Kind> kinds = generators.kinds;
         byte[] message = Load.line(size);
+        int n = servers();
         // Twice the warm-up per run, once per server and generator, before anything counts.
         double warmAll = warmup * 2;
-        int steps = (warmAll > 0 ? kinds.size() * 2 : 0) + kinds.size() * levels.length * rounds * 2 + (idleSeconds > 0 ? 2 : 0);
+        int steps = (warmAll > 0 ? kinds.size() * n : 0) + kinds.size() * levels.length * rounds * n + (idleSeconds > 0 ? n : 0)
+                + (pacedSeconds > 0 ? n : 0);
         Progress progress = new Progress(spec.commandLine().getErr(), steps, planned());
-        runs = new Run[kinds.size()][levels.length][2][rounds];
-        double[] idleCpu = new double[2];
-        String[] names = new String[2];
-        try (Target part2 = EchoTargets.part2(); Target netty = EchoTargets.netty(nettyLoops)) {
-            Target[] targets = {part2, netty};
-            names[0] = part2.name();
-            names[1] = netty.name();
-            // Both servers and both generators get JIT-compiled before anything counts.
+        runs = new Run[kinds.size()][levels.length][n][rounds];
+        double[] idleCpu = new double[n];
+        Paced[] paced = new Paced[n];
+        String[] names = new String[n];
+        List<Target> targets = new ArrayList<>();
+        try {
+            targets.add(EchoTargets.part2(part2Loops));
+            targets.add(EchoTargets.netty(nettyLoops));
+            for (int t = 0; t < n; t++) {
+                names[t] = targets.get(t).name();
+            }
+            // Every server and both generators get JIT-compiled before anything counts.
             for (Load.Kind kind : warmAll > 0 ? kinds : List.<Load.Kind>of()) {
                 for (Target t : targets) {
                     progress.step("warming up " + t.name() + " with the " + kind.label() + " generator (100 connections, "
@@ -131,27 +162,43 @@ public final class EchoBench implements Callable<Integer>, Planned {
             for (int l = 0; l < levels.length; l++) {
                 for (int r = 0; r < rounds; r++) {
                     for (int g = 0; g < kinds.size(); g++) {
-                        // Alternate the order so neither server always runs first (on a colder machine).
-                        for (int k = 0; k < 2; k++) {
-                            int t = (k + r + g) % 2;
+                        // Rotate the order so no server always runs first (on a colder machine).
+                        for (int k = 0; k < n; k++) {
+                            int t = (k + r + g) % n;
                             progress.step(String.format(Locale.ROOT, "%s, %s generator, %d connection(s), round %d of %d",
-                                    targets[t].name(), kinds.get(g).label(), levels[l], r + 1, rounds));
-                            runs[g][l][t][r] = run(targets[t], kinds.get(g), levels[l], message, warmup, seconds);
+                                    names[t], kinds.get(g).label(), levels[l], r + 1, rounds));
+                            runs[g][l][t][r] = run(targets.get(t), kinds.get(g), levels[l], message, warmup, seconds);
                         }
                     }
                 }
             }
             if (idleSeconds > 0) {
-                for (int t = 0; t < 2; t++) {
-                    progress.step(String.format(Locale.ROOT, "CPU of %s with %d idle connections (%s s)", targets[t].name(),
+                for (int t = 0; t < n; t++) {
+                    progress.step(String.format(Locale.ROOT, "CPU of %s with %d idle connections (%s s)", names[t],
                             idleConnections, Stats.trim(idleSeconds)));
-                    idleCpu[t] = idleCpuMillisPerSecond(targets[t], message);
+                    idleCpu[t] = idleCpuMillisPerSecond(targets.get(t), message);
                 }
+            }
+            if (pacedSeconds > 0) {
+                for (int t = 0; t < n; t++) {
+                    progress.step(String.format(Locale.ROOT, "CPU of %s with one client pinging every %d µs (%s s)", names[t],
+                            pacedIntervalMicros, Stats.trim(pacedSeconds)));
+                    paced[t] = paced(targets.get(t), message);
+                }
+            }
+        } finally {
+            for (Target t : targets) {
+                t.close();
             }
         }
         progress.note("echo bench done in " + Progress.clock(progress.elapsed()));
-        print(out, kinds, names, idleCpu);
+        print(out, kinds, names, idleCpu, paced);
         return 0;
+    }
+
+    /** Servers compared: part 2 first, Netty last (a third, such as a variant of part 2, would go between). */
+    private int servers() {
+        return 2;
     }
 
     private void validate() {
@@ -169,14 +216,17 @@ public final class EchoBench implements Callable<Integer>, Planned {
         if (rounds < 1 || rounds > 50) {
             throw new ParameterException(spec.commandLine(), "--rounds must be 1..50");
         }
-        if (nettyLoops < 0 || nettyLoops > 256) {
-            throw new ParameterException(spec.commandLine(), "--netty-loops must be 0..256");
+        if (nettyLoops < 0 || nettyLoops > 256 || part2Loops < 0 || part2Loops > 256) {
+            throw new ParameterException(spec.commandLine(), "--netty-loops and --part2-loops must be 0..256");
         }
         if (loadThreads < 1 || loadThreads > 64) {
             throw new ParameterException(spec.commandLine(), "--load-threads must be 1..64");
         }
         if (!(idleSeconds >= 0) || idleSeconds > 600 || idleConnections < 1 || idleConnections > 10_000) {
             throw new ParameterException(spec.commandLine(), "--idle-seconds must be 0..600, --idle-connections 1..10000");
+        }
+        if (!(pacedSeconds >= 0) || pacedSeconds > 600 || pacedIntervalMicros < 10 || pacedIntervalMicros > 1_000_000) {
+            throw new ParameterException(spec.commandLine(), "--paced-seconds must be 0..600, --paced-interval-us 10..1000000");
         }
     }
 
@@ -186,13 +236,17 @@ public final class EchoBench implements Callable<Integer>, Planned {
     @Override
     public Duration planned() {
         int g = generators.kinds.size();
-        double connections = Arrays.stream(levels).asDoubleStream().sum() * rounds * g * 2 + 100.0 * g * 2;
-        double s = g * 2 * warmup * 2 + g * levels.length * rounds * 2 * (warmup + seconds) + connections * CONNECTION_SECONDS
-                + (idleSeconds > 0 ? 2 * (idleSeconds + IDLE_SETTLE.toMillis() / 1000.0 + idleConnections * CONNECTION_SECONDS) : 0);
+        int n = servers();
+        double connections = Arrays.stream(levels).asDoubleStream().sum() * rounds * g * n + 100.0 * g * n;
+        double s = g * n * warmup * 2 + g * levels.length * rounds * n * (warmup + seconds) + connections * CONNECTION_SECONDS
+                + (idleSeconds > 0 ? n * (idleSeconds + IDLE_SETTLE.toMillis() / 1000.0 + idleConnections * CONNECTION_SECONDS) : 0)
+                + (pacedSeconds > 0 ? n * (pacedSeconds + PACED_SETTLE.toMillis() / 1000.0) : 0);
         return Progress.seconds(s);
     }
 
-    private void print(PrintWriter out, List<Load.Kind> kinds, String[] names, double[] idleCpu) {
+    private void print(PrintWriter out, List<Load.Kind> kinds, String[] names, double[] idleCpu, Paced[] paced) {
+        int n = names.length;
+        int netty = n - 1;
         out.println();
         out.printf(Locale.ROOT, "Echo round trips, %d-byte lines, closed loop (one message in flight per connection); generators: "
                         + "selector = %d platform thread(s) with a selector each, blocking = a virtual thread per connection on a "
@@ -209,14 +263,12 @@ public final class EchoBench implements Callable<Integer>, Planned {
         for (int g = 0; g < kinds.size(); g++) {
             for (int l = 0; l < levels.length; l++) {
                 Run[][] level = runs[g][l];
-                double[] ratios = new double[rounds];
-                for (int r = 0; r < rounds; r++) {
-                    ratios[r] = level[0][r].window().perSecond() / level[1][r].window().perSecond();
-                }
+                double[] ratios = ratios(level, 0, netty);
                 double[] cpu0 = cpuPerEcho(level[0]);
-                double[] cpu1 = cpuPerEcho(level[1]);
-                for (int t = 0; t < 2; t++) {
-                    out.println(row(kinds.get(g), levels[l], names[t], level[t], t == 1 ? "1.00×" : Stats.range(ratios, "%.2f×")));
+                double[] cpu1 = cpuPerEcho(level[netty]);
+                for (int t = 0; t < n; t++) {
+                    out.println(row(kinds.get(g), levels[l], names[t], level[t],
+                            t == netty ? "1.00×" : Stats.range(ratios(level, t, netty), "%.2f×")));
                 }
                 fasterEverywhere &= Stats.median(ratios) >= 1.0;
                 cheaperEverywhere &= Stats.median(cpu0) <= Stats.median(cpu1);
@@ -230,14 +282,27 @@ public final class EchoBench implements Callable<Integer>, Planned {
                     + "after %d ms of settling.%n%n", idleConnections, Stats.trim(idleSeconds), IDLE_SETTLE.toMillis());
             out.println("| server | CPU while idle (ms per second) | share of one core |");
             out.println("|---|---:|---:|");
-            for (int t = 0; t < 2; t++) {
+            for (int t = 0; t < n; t++) {
                 out.printf(Locale.ROOT, "| %s | %.2f | %.2f %% |%n", names[t], idleCpu[t], idleCpu[t] / 10);
             }
+        }
+        if (pacedSeconds > 0) {
+            out.println();
+            out.printf(Locale.ROOT, "Server CPU at a low rate: one client sends a message %d µs after each echo, for %s s.%n%n",
+                    pacedIntervalMicros, Stats.trim(pacedSeconds));
+            out.println("| server | echoes/s | server CPU (ms per second) | server CPU per echo |");
+            out.println("|---|---:|---:|---:|");
+            for (int t = 0; t < n; t++) {
+                out.printf(Locale.ROOT, "| %s | %,.0f | %.1f | %.1f µs |%n", names[t], paced[t].echoes() / (paced[t].elapsedNanos() / 1e9),
+                        paced[t].cpuMillisPerSecond(), paced[t].cpuPerEcho());
+            }
+            cheaperEverywhere &= paced[0].cpuPerEcho() <= paced[netty].cpuPerEcho();
         }
         out.println();
         out.println("Part 2 against Netty (" + String.join("; ", verdicts) + ").");
         out.println("Goal, at least Netty's round trips/s at every level under every generator: " + (fasterEverywhere ? "met" : "NOT met") + ".");
-        out.println("Goal, at most Netty's server CPU per echo at every level under every generator: "
+        out.println("Goal, at most Netty's server CPU per echo at every level under every generator"
+                + (pacedSeconds > 0 ? " and at the low rate" : "") + ": "
                 + (cheaperEverywhere ? "met" : "NOT met") + ".");
         out.flush();
     }
@@ -257,6 +322,15 @@ public final class EchoBench implements Callable<Integer>, Planned {
         return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.0f µs | %.0f µs | %.1f µs (%.1f–%.1f) | %.1f µs | %s |",
                 kind.label(), connections, name, Stats.median(rates), all.getValueAtPercentile(50) / 1000.0,
                 all.getValueAtPercentile(99) / 1000.0, Stats.median(cpu), Stats.min(cpu), Stats.max(cpu), loadCpu / 1000.0 / Math.max(1, echoes), vs);
+    }
+
+    /** Per round: server {@code t}'s round trips/s over server {@code ref}'s. */
+    private double[] ratios(Run[][] level, int t, int ref) {
+        double[] ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            ratios[r] = level[t][r].window().perSecond() / level[ref][r].window().perSecond();
+        }
+        return ratios;
     }
 
     private static double[] cpuPerEcho(Run[] rs) {
@@ -311,6 +385,49 @@ public final class EchoBench implements Callable<Integer>, Planned {
                     // closing anyway
                 }
             }
+        }
+    }
+
+    /** Settling time before the paced client's window: its connection's set-up is over by then. */
+    private static final Duration PACED_SETTLE = Duration.ofMillis(200);
+
+    /**
+     * One blocking client that sends a message {@code pacedIntervalMicros} after each echo, the
+     * way a client with something to do between requests behaves: the rate a busy poll is paid
+     * for, since each pause is longer than a poll is worth and the server sleeps in between.
+     */
+    private Paced paced(Target target, byte[] message) throws IOException, InterruptedException {
+        try (Socket s = new Socket()) {
+            s.setSoTimeout(10_000);
+            s.connect(target.address(), 5000);
+            s.setTcpNoDelay(true);
+            InputStream in = s.getInputStream();
+            long deadline = System.nanoTime() + PACED_SETTLE.toNanos();
+            long echoes = 0;
+            long cpu0 = 0;
+            long t0 = 0;
+            boolean measuring = false;
+            long end = Long.MAX_VALUE;
+            while (true) {
+                long now = System.nanoTime();
+                if (!measuring && now - deadline >= 0) {
+                    measuring = true;
+                    cpu0 = target.cpuNanos();
+                    t0 = System.nanoTime();
+                    end = t0 + Progress.seconds(pacedSeconds).toNanos();
+                    echoes = 0;
+                } else if (measuring && now - end >= 0) {
+                    break;
+                }
+                s.getOutputStream().write(message);
+                if (!Arrays.equals(in.readNBytes(message.length), message)) {
+                    throw new IOException("the echo of " + target.name() + " differs from the message");
+                }
+                echoes++;
+                java.util.concurrent.locks.LockSupport.parkNanos(pacedIntervalMicros * 1000L);
+            }
+            long cpu = target.cpuNanos() - cpu0;
+            return new Paced(echoes, System.nanoTime() - t0, cpu);
         }
     }
 }

@@ -41,12 +41,21 @@ final class EchoTargets {
 
     /** Part 2's echo server without faults, never closing idle connections, as a benchmark needs. */
     static Target part2() throws IOException {
-        EchoServer server = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO).start();
+        return part2(0);
+    }
+
+    /** Part 2's echo server with {@code loops} event loops, 0 for its default (one per core). */
+    static Target part2(int loops) throws IOException {
+        EchoServer.Builder b = EchoServer.builder().host("127.0.0.1").port(0).idleTimeout(Duration.ZERO);
+        if (loops > 0) {
+            b.eventLoops(loops);
+        }
+        EchoServer server = b.start();
         // Part 2 names its event-loop threads after its port.
         String threads = "echo-loop-" + server.port() + "-";
         return new Target() {
             public String name() {
-                return "part 2 EchoServer";
+                return "part 2 EchoServer" + (loops == 0 ? "" : " (" + loops + " loops)");
             }
 
             public long cpuNanos() {

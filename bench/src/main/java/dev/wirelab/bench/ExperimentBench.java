@@ -49,11 +49,10 @@ public final class ExperimentBench implements Callable<Integer>, Planned {
     List<String> experimentArgs = new ArrayList<>();
 
     /**
-     * What one sweep of the defaults is assumed to take, for the estimate only: part 3's sweep is
-     * moving to warm-up, repeated points and a few ms of delay (issue 13), far longer than the
-     * 8 runs of 10-90 ms it was.
+     * What one sweep of the defaults is assumed to take, for the estimate only: 40 runs with
+     * warm-up and repeated points took 22.6-24.5 s on the lab's shared 2-core machine (2026-12-03).
      */
-    private static final Duration ASSUMED_SWEEP = Duration.ofSeconds(30);
+    private static final Duration ASSUMED_SWEEP = Duration.ofSeconds(23);
 
     /** The experiment's progress lines: "[3/8] loss 0.10, ...". */
     private static final Pattern STEP = Pattern.compile("^\\[(\\d+)/(\\d+)]");

@@ -77,10 +77,9 @@ public final class EchoServer implements AutoCloseable {
         this.loops = new EventLoop[b.eventLoops];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new EventLoop("echo-loop-" + port + "-" + i, EventLoop.sweepFor(b.idleTimeout, Duration.ofSeconds(1)),
-                    b.busyPoll, context::log);
+                    context::log);
         }
         for (EventLoop loop : loops) {
-            loop.siblings(loops);
             loop.start();
         }
         this.acceptor = Thread.ofPlatform().daemon().name("echo-accept-" + port).start(this::acceptLoop);
@@ -108,7 +107,6 @@ public final class EchoServer implements AutoCloseable {
         // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
         // (docs/performance.md compares the two).
         private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        private boolean busyPoll = true;
         private Consumer<String> log = null;
         private Consumer<Delivery> onDelivery = d -> { };
         private FaultScript script = FaultScript.none();
@@ -205,29 +203,10 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Whether a loop that just had traffic may poll for a moment before it sleeps (default
-         * true): lower latency for a few clients, for CPU while one client keeps a steady
-         * ping-pong going (see EventLoop).
-         */
-        public Builder busyPoll(boolean on) {
-            this.busyPoll = on;
-            return this;
-        }
-
         /** Binds and starts accepting; returns once clients can connect. */
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }
-    }
-
-    /** How often the loops polled before sleeping, for tests. */
-    long polls() {
-        long n = 0;
-        for (EventLoop loop : loops) {
-            n += loop.polls();
-        }
-        return n;
     }
 
     public int port() {

@@ -110,14 +110,13 @@ public final class FaultProxy implements AutoCloseable {
         loops = new EventLoop[b.eventLoops];
         try {
             for (int i = 0; i < loops.length; i++) {
-                loops[i] = new EventLoop("proxy-loop-" + port + "-" + i, sweep, true, context::log);
+                loops[i] = new EventLoop("proxy-loop-" + port + "-" + i, sweep, context::log);
             }
         } catch (IOException e) {
             ss.close();
             throw e;
         }
         for (EventLoop loop : loops) {
-            loop.siblings(loops);
             loop.start();
         }
         acceptor = Thread.ofPlatform().daemon().name("proxy-accept-" + port).start(this::acceptLoop);

@@ -26,7 +26,7 @@ class FastPathTest {
                 "this JVM does not count allocations per thread");
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
         byte[] line = "Test1 of the fast path\n".getBytes(StandardCharsets.US_ASCII);
-        try (EchoServer server = EchoServer.builder().eventLoops(1).busyPoll(false).start();
+        try (EchoServer server = EchoServer.builder().eventLoops(1).start();
              TestClient c = new TestClient(server.address())) {
             Thread loop = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().equals("echo-loop-" + server.port() + "-0")).findFirst().orElseThrow();

@@ -48,10 +48,9 @@ public final class ClientGrader implements Grading.Runner<ClientScenario> {
         List<byte[]> messages = ClientScenarios.messages(s, seed);
         StudentProgram.Ended ended;
         String expanded;
-        // One event loop: the events of every connection come in the order they happened. No
-        // busy polling: the grader's scenarios share the machine.
+        // One event loop: the events of every connection come in the order they happened.
         try (EchoServer server = EchoServer.builder().host(HOST).port(0).faults(s.faults()).seed(seed).script(script)
-                .observer(log).eventLoops(1).busyPoll(false).idleTimeout(limit.plusSeconds(5)).start()) {
+                .observer(log).eventLoops(1).idleTimeout(limit.plusSeconds(5)).start()) {
             expanded = command.expand(Map.of("host", HOST, "port", Integer.toString(server.port())));
             ladder.add(TraceEvent.Arrow.NOTE, "start", "your client, with " + messages.size() + " messages on stdin: " + expanded);
             long started = System.nanoTime();

@@ -51,11 +51,6 @@ final class EchoServerCommand implements Callable<Integer> {
             description = "Longest line or frame payload accepted; a longer one closes that connection (default: ${DEFAULT-VALUE}).")
     int maxFrame;
 
-    @Option(names = "--no-busy-poll",
-            description = "Never poll before sleeping. By default, with only a few clients, a loop polls for up to 50 µs"
-                    + " after traffic: lower latency, for up to a core of CPU while one client keeps pinging.")
-    boolean noBusyPoll;
-
     @Mixin
     LogOptions logging;
 
@@ -89,7 +84,7 @@ final class EchoServerCommand implements Callable<Integer> {
         }
         Log log = logging.open(out);
         EchoServer.Builder b = EchoServer.builder().host(host).port(port).faults(config).script(script).seed(seed).maxFrame(maxFrame)
-                .idleTimeout(idle).busyPoll(!noBusyPoll).log(log == null ? null : log.sink());
+                .idleTimeout(idle).log(log == null ? null : log.sink());
         if (maxConnections != null) {
             b.maxConnections(maxConnections);
         }

@@ -28,23 +28,6 @@ public final class EventLoop implements Runnable {
         }
     }
 
-    /*
-     * A loop that just had traffic polls for up to SPIN_NANOS before it sleeps in epoll_wait, but
-     * only while it is the one busy loop, serves at most a few connections, and the machine has
-     * a core to spare. Then a round trip is mostly two thread wake-ups (tens of microseconds on
-     * a VM, where an idle virtual CPU halts), and polling skips the server's - Linux's busy_poll
-     * and a guest's haltpoll make the same trade. Once a second loop is busy, or a loop serves
-     * many clients, the next event is usually already there and polling would only take CPU from
-     * other work (the clients, on a shared machine), so the loops sleep as usual. The cost:
-     * while one client keeps up a steady ping-pong, its loop keeps one core busy; nothing while
-     * idle.
-     */
-    private static final long SPIN_NANOS = 50_000;
-    private static final int SPIN_MAX_CONNECTIONS = 4;
-    /** Another loop that had traffic within this long counts as busy. */
-    private static final long BUSY_WINDOW_NANOS = 1_000_000;
-    private static final boolean SPARE_CORE = Runtime.getRuntime().availableProcessors() >= 2;
-
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -58,32 +41,15 @@ public final class EventLoop implements Runnable {
     private final java.util.function.Consumer<SelectionKey> onReady = this::ready;
     private long timerOrder;
     private long nextSweep;
-    private final boolean busyPoll;
-    /** Polls done before sleeping, for tests (written by the loop's thread only). */
-    private volatile long polls;
-    private EventLoop[] siblings = {this};
-    /** System.nanoTime of this loop's last ready key; read by the other loops. */
-    private volatile long lastActive;
     private volatile boolean stopping;
     private volatile boolean ended;
 
     /** @param sweepEvery how often {@link Served#sweep} runs; zero for never */
-    public EventLoop(String name, Duration sweepEvery, boolean busyPoll, Consumer<String> log) throws IOException {
+    public EventLoop(String name, Duration sweepEvery, Consumer<String> log) throws IOException {
         this.selector = Selector.open();
-        this.busyPoll = busyPoll;
         this.log = log;
         this.sweepNanos = sweepEvery.isZero() ? Long.MAX_VALUE : sweepEvery.toNanos();
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this);
-        this.lastActive = System.nanoTime() - 1000 * BUSY_WINDOW_NANOS;
-    }
-
-    public long polls() {
-        return polls;
-    }
-
-    /** All loops of the server, this one included; before {@link #start()}. */
-    public void siblings(EventLoop[] all) {
-        this.siblings = all.clone();
     }
 
     public void start() {
@@ -163,21 +129,16 @@ public final class EventLoop implements Runnable {
     public void run() {
         nextSweep = System.nanoTime() + sweepNanos;
         try {
-            boolean busy = false;
+            // The loop sleeps in epoll_wait whenever nothing is due, never polls: a short busy
+            // poll after traffic won one load generator's benchmark and lost another's, and cost
+            // a client pinging at a low rate three times Netty's CPU per echo (issue 15).
             while (!stopping) {
                 long wait = nextWakeup() - System.nanoTime();
-                int found;
                 if (wait <= 0) {
-                    found = selector.selectNow(onReady);
+                    selector.selectNow(onReady);
                 } else {
-                    found = busy ? spin(Math.min(wait, SPIN_NANOS)) : 0;
-                    // The spin's selectNow() consumed any wakeup() that came with a task or a
-                    // shutdown: blocking now would sleep on them.
-                    if (found == 0 && tasks.isEmpty() && !stopping) {
-                        found = selector.select(onReady, Math.max(1, (wait + 999_999) / 1_000_000));
-                    }
+                    selector.select(onReady, Math.max(1, (wait + 999_999) / 1_000_000));
                 }
-                busy = found > 0 && mayPoll();
                 runTasks();
                 runTimers();
                 sweep();
@@ -201,34 +162,6 @@ public final class EventLoop implements Runnable {
                 // closing anyway
             }
         }
-    }
-
-    /** Just after traffic: whether to poll before sleeping (see SPIN_NANOS). */
-    private boolean mayPoll() {
-        long now = System.nanoTime();
-        lastActive = now;
-        if (!busyPoll || !SPARE_CORE || connections.size() > SPIN_MAX_CONNECTIONS) {
-            return false;
-        }
-        for (EventLoop other : siblings) {
-            if (other != this && now - other.lastActive < BUSY_WINDOW_NANOS) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Polls without sleeping for up to {@code nanos}; the number of keys that were ready. */
-    private int spin(long nanos) throws IOException {
-        polls++; // single writer
-        long end = System.nanoTime() + nanos;
-        do {
-            int found = selector.selectNow(onReady);
-            if (found > 0 || !tasks.isEmpty() || stopping) {
-                return found;
-            }
-        } while (System.nanoTime() - end < 0);
-        return 0;
     }
 
     private long nextWakeup() {
