@@ -58,7 +58,8 @@ public final class EchoServer implements AutoCloseable {
     private final RefusalLog refusals;
 
     private EchoServer(Builder b) throws IOException {
-        this.context = new ServerContext(b.faults, b.script, b.maxFrame, b.idleTimeout, b.log, b.onDelivery, b.observer);
+        this.context = new ServerContext(b.faults, b.script, b.maxFrame, b.idleTimeout, b.log, b.onDelivery, b.observer,
+                b.maxBufferedBytes);
         this.maxConnections = b.maxConnections;
         this.script = b.script;
         this.refusals = new RefusalLog(context::log);
@@ -89,6 +90,12 @@ public final class EchoServer implements AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * What all connections' replies may hold together by default: a small share of a student's
+     * heap, and far more than clients that read ever need at once.
+     */
+    public static final long DEFAULT_MAX_BUFFERED_BYTES = 32L << 20;
+
     /** The connection limit without {@link Builder#maxConnections}: room left by the file descriptor limit, at most 10,000. */
     public static int defaultMaxConnections() {
         return Limits.defaultMaxConnections(1);
@@ -103,6 +110,7 @@ public final class EchoServer implements AutoCloseable {
         private int maxFrame = FrameCodec.DEFAULT_MAX_PAYLOAD;
         private Duration idleTimeout = Duration.ofMinutes(5);
         private int maxConnections = Limits.defaultMaxConnections(1);
+        private long maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
         // One loop per core, as nginx runs one worker per core: more loops than cores only add
         // context switches, and fewer, fuller epoll_wait batches serve many clients with less CPU
         // (docs/performance.md compares the two).
@@ -194,6 +202,19 @@ public final class EchoServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Reply bytes all connections may hold together (unsent, or waiting for a delay) before
+         * those holding more than 32 KiB each stop being read; default
+         * {@link #DEFAULT_MAX_BUFFERED_BYTES}.
+         */
+        public Builder maxBufferedBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("the buffered-bytes bound must be positive, got " + bytes);
+            }
+            this.maxBufferedBytes = bytes;
+            return this;
+        }
+
         /** Threads serving the connections, each with its own selector; default one per core. */
         public Builder eventLoops(int n) {
             if (n < 1 || n > 1024) {
@@ -207,6 +228,11 @@ public final class EchoServer implements AutoCloseable {
         public EchoServer start() throws IOException {
             return new EchoServer(this);
         }
+    }
+
+    /** Reply bytes the connections hold together now (unsent, or waiting for a delay); any thread. */
+    public long bufferedBytes() {
+        return context.buffered().used();
     }
 
     public int port() {

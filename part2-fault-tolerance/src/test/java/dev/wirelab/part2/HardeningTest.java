@@ -3,6 +3,7 @@ package dev.wirelab.part2;
 import dev.wirelab.common.Frame;
 import dev.wirelab.part2.fault.ReplyQueue;
 import dev.wirelab.part2.server.DeliveryLedger;
+import dev.wirelab.part2.server.EchoConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -240,6 +241,55 @@ class HardeningTest {
             assertTrue(proxy.stats().shed() >= 1, "a client that does not read was disconnected to make room");
             try (PlainLineClient c = PlainLineClient.connect(proxy.address(), Duration.ofSeconds(10))) {
                 assertTrue(c.send("still served").intact());
+            }
+        } finally {
+            for (Socket s : hogs) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void clientsThatNeverReadCannotMakeTheEchoServerHoldMoreThanItsBoundAndAClientThatReadsIsStillServed() throws Exception {
+        long bound = 256 * 1024;
+        int hogCount = 12;
+        List<Socket> hogs = new ArrayList<>();
+        try (EchoServer server = EchoServer.builder().eventLoops(2).maxBufferedBytes(bound).start()) {
+            byte[] line = new byte[8192];
+            java.util.Arrays.fill(line, (byte) 'x');
+            line[line.length - 1] = '\n';
+            for (int i = 0; i < hogCount; i++) {
+                Socket s = new Socket();
+                s.setReceiveBufferSize(4096);
+                s.connect(server.address(), 5000);
+                hogs.add(s);
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        OutputStream out = s.getOutputStream();
+                        for (int k = 0; k < 2_000; k++) { // 16 MB each, far more than TCP's buffers hold
+                            out.write(line);
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // closed by the test at the end
+                    }
+                });
+            }
+            long most = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            while (System.nanoTime() < deadline) {
+                most = Math.max(most, server.bufferedBytes());
+                Thread.sleep(5); // sampling the gauge, not waiting for a server
+            }
+            // Each hog could hold 256 KiB unsent on its own (3 MiB for twelve). Past the bound, only a
+            // connection under its 32 KiB reserve is still read, and one read (16 KiB) may overshoot.
+            long perConnection = EchoConnection.RESERVE_BYTES + 16 * 1024;
+            assertTrue(most >= bound, "the hogs' unsent replies are counted: at most " + most + " bytes");
+            assertTrue(most <= bound + hogCount * perConnection, "held " + most + " bytes, bound " + bound);
+            try (PlainLineClient c = PlainLineClient.connect(server.address(), Duration.ofSeconds(10))) {
+                for (int i = 0; i < 20; i++) {
+                    assertTrue(c.send("still served " + i).intact(), "a client that reads gets every echo");
+                }
             }
         } finally {
             for (Socket s : hogs) {

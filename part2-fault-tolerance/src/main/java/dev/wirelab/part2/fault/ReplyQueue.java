@@ -200,6 +200,11 @@ public final class ReplyQueue {
         return bytes >= maxBytes || (shared != null && shared.exhausted());
     }
 
+    /** Over its own limit (the shared budget aside). */
+    public boolean overOwnLimit() {
+        return bytes >= maxBytes;
+    }
+
     /** Replies queued or held. */
     public boolean isEmpty() {
         return pending.isEmpty() && held.isEmpty();

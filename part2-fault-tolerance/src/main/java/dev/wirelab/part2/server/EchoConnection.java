@@ -37,6 +37,12 @@ public final class EchoConnection implements Served, Outbound.Host {
     static final int MAX_QUEUED_BYTES = 1 << 20;
     /** Bytes the socket has not taken yet past which the connection stops reading. */
     static final int MAX_UNSENT_BYTES = 256 * 1024;
+    /**
+     * What one connection may always hold, whatever the others hold: once the server-wide bound
+     * is used up, only connections holding more stop being read, so a client that reads its
+     * replies is served while a thousand that do not are held at this.
+     */
+    public static final int RESERVE_BYTES = 32 * 1024;
     private static final int DISCARD_LIMIT = 1 << 20;
     /** How long an over-long line's sender may take to read the error, without an idle timeout. */
     private static final long DISCARD_GRACE_NANOS = 10_000_000_000L;
@@ -89,7 +95,7 @@ public final class EchoConnection implements Served, Outbound.Host {
         this.faults = new FaultSource(server::faults, random, server.scriptRunner());
         this.logging = server.logging();
         this.observer = server.observer();
-        this.outbound = new Outbound(channel, loop, this, MAX_QUEUED_BYTES, MAX_UNSENT_BYTES, null);
+        this.outbound = new Outbound(channel, loop, this, MAX_QUEUED_BYTES, MAX_UNSENT_BYTES, server.buffered(), RESERVE_BYTES);
         this.handler = new EchoHandler(server, this, outbound, faults, number, label, ip);
         this.lineSink = handler::line;
     }

@@ -41,6 +41,8 @@ public final class Outbound implements ReplySink {
     private final int maxUnsent;
     /** Also counts the unsent bytes, so a peer that does not read holds its share of it; may be null. */
     private final ReplyQueue.Budget shared;
+    /** What this outbound may hold whatever the others hold (see the constructor). */
+    private final int reserve;
     private byte[] out = new byte[0];
     /** A view of {@link #out}, made again only when {@code out} is replaced: no allocation per write. */
     private ByteBuffer outView = ByteBuffer.wrap(out);
@@ -69,6 +71,18 @@ public final class Outbound implements ReplySink {
      */
     public Outbound(SocketChannel channel, EventLoop loop, Host host, long maxQueuedBytes, int maxUnsent,
                     ReplyQueue.Budget shared) {
+        this(channel, loop, host, maxQueuedBytes, maxUnsent, shared, 0);
+    }
+
+    /**
+     * As above; once {@code shared} is used up, only an outbound holding {@code reserve} bytes or
+     * more is full, so the clients that read their replies are not held up by the ones that do not
+     * (the echo server). With 0 every outbound is full then (the proxy, which sheds a non-reader
+     * to make room instead).
+     */
+    public Outbound(SocketChannel channel, EventLoop loop, Host host, long maxQueuedBytes, int maxUnsent,
+                    ReplyQueue.Budget shared, int reserve) {
+        this.reserve = reserve;
         this.channel = channel;
         this.loop = loop;
         this.host = host;
@@ -130,7 +144,9 @@ public final class Outbound implements ReplySink {
 
     /** What the socket has not taken yet plus what is queued: whether reading more would overfill. */
     public boolean full() {
-        return outEnd - outStart >= maxUnsent || queue.full();
+        int unsent = outEnd - outStart;
+        return unsent >= maxUnsent || queue.overOwnLimit()
+                || (shared != null && shared.exhausted() && unsent + queue.bytes() >= reserve);
     }
 
     public boolean unsent() {

@@ -7,6 +7,7 @@ import dev.wirelab.part2.FaultScript;
 import dev.wirelab.part2.ServerEvent;
 import dev.wirelab.part2.ServerObserver;
 import dev.wirelab.part2.fault.FaultCounters;
+import dev.wirelab.part2.fault.ReplyQueue;
 
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -43,13 +44,19 @@ public final class ServerContext {
     final LongAdder delivered = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
     final LongAdder rejected = new LongAdder();
+    /**
+     * Reply bytes all connections hold together (unsent and not yet due): without it 1,000 clients
+     * that never read held ~1 MiB of heap each and a 256 MiB server died of OutOfMemoryError.
+     */
+    private final ReplyQueue.Budget buffered;
 
     /**
      * @param log        where log lines go; null for none (then none are made)
      * @param observer   told of every event; null for none (then none are made)
      */
     public ServerContext(FaultConfig faults, FaultScript script, int maxFrame, Duration idleTimeout, Consumer<String> log,
-                         Consumer<Delivery> onDelivery, ServerObserver observer) {
+                         Consumer<Delivery> onDelivery, ServerObserver observer, long maxBufferedBytes) {
+        this.buffered = new ReplyQueue.Budget(maxBufferedBytes);
         this.faults = faults;
         this.scriptRunner = script.isEmpty() ? null : script.runner();
         this.maxFrame = maxFrame;
@@ -61,6 +68,11 @@ public final class ServerContext {
 
     public FaultConfig faults() {
         return faults;
+    }
+
+    /** What the connections' replies hold together, against the server-wide bound. */
+    public ReplyQueue.Budget buffered() {
+        return buffered;
     }
 
     public void setFaults(FaultConfig f) {
