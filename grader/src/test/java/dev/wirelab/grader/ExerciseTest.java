@@ -97,12 +97,15 @@ class ExerciseTest {
     }
 
     @Test
-    void aFolderThatIsNotEmptyIsRefusedAndNothingIsOverwritten() throws Exception {
+    void aFolderThatIsNotEmptyIsAUsageErrorAndNothingIsOverwritten() throws Exception {
         Files.writeString(tmp.resolve("client.py"), "mine");
         GraderCli.Outcome o = GraderCli.run(null, "exercise", "init", "part3", tmp.toString());
-        assertEquals(1, o.exitCode());
+        assertEquals(2, o.exitCode(), o.transcript());
         assertTrue(o.err().contains("is not empty"), o.err());
         assertEquals("mine", Files.readString(tmp.resolve("client.py")));
+        GraderCli.Outcome file = GraderCli.run(null, "exercise", "init", "part3", tmp.resolve("client.py").toString());
+        assertEquals(2, file.exitCode(), file.transcript());
+        assertTrue(file.err().contains("is not a folder"), file.err());
     }
 
     @Test

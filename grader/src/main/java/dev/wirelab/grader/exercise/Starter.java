@@ -92,12 +92,12 @@ public final class Starter {
 
     private static void refuseNonEmpty(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new UserError(dir + " exists and is not a folder; give a new folder for the starter");
+            throw new UserError(dir + " exists and is not a folder; give a new folder for the starter", Cli.USAGE);
         }
         if (Files.isDirectory(dir)) {
             try (Stream<Path> s = Files.list(dir)) {
                 if (s.findAny().isPresent()) {
-                    throw new UserError(dir + " is not empty; give a new folder, so that nothing of yours is overwritten");
+                    throw new UserError(dir + " is not empty; give a new folder, so that nothing of yours is overwritten", Cli.USAGE);
                 }
             } catch (IOException e) {
                 throw new UserError("cannot read " + dir + ": " + e.getMessage());
