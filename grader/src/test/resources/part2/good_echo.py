@@ -3,21 +3,31 @@
 # is; a fifth argument gives it one bug for the grader to find:
 #   newline       its corruption may flip any byte of the line, the newline too
 #   shared-delay  it sleeps for the delay holding one lock that every client shares
+#   whole-rates   it reads the rates as whole numbers: 1.0 is 1, but 0.3 and 0.2 are 0 (never a fault)
+#   draw-twice    it draws each rate twice per line and applies it when either draw hits
 import random, socket, sys, threading, time
 
 port, delay, loss, corrupt = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 bug = sys.argv[5] if len(sys.argv) > 5 else ""
+if bug == "whole-rates":
+    loss, corrupt = int(loss), int(corrupt)
 rng = random.Random(1)
 rng_lock = threading.Lock()
 shared = threading.Lock()
 MAX_LINE = 65536
 
 
+def hit(p):
+    if bug == "draw-twice":
+        return rng.random() < p or rng.random() < p
+    return rng.random() < p
+
+
 def faulty(line):
     with rng_lock:
-        if rng.random() < loss:
+        if hit(loss):
             return b"Packet Loss"
-        if rng.random() < corrupt:
+        if hit(corrupt):
             b = bytearray(line)
             b[rng.randrange(len(b) if bug == "newline" else len(b) - 1)] ^= 0xFF
             return bytes(b)

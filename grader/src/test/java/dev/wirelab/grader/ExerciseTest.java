@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.wirelab.grader.exercise.Starter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +36,9 @@ class ExerciseTest {
         List<String> lines = o.out().strip().lines().toList();
         String last = lines.get(lines.size() - 1);
         assertTrue(last.startsWith("./lab grade " + part + " "), last);
+        // Without WIRELAB_LAB the lab is ./lab, relative: the line before names the folder to run it from.
+        assertTrue(lines.get(lines.size() - 2).contains("from " + Path.of("").toAbsolutePath() + " (the folder you are in now)"),
+                o.out());
         String readme = Files.readString(dir.resolve("README.md"));
         assertTrue(readme.contains(last), "the README shows the same grade command:\n" + readme);
         assertTrue(!readme.contains("{{"), readme);
@@ -96,13 +100,50 @@ class ExerciseTest {
         assertFailed(Set.of("error"), tmp.resolve("r.json"), grade, "clean,error");
     }
 
+    /** Runs a command line with sh in {@code dir} and returns the lines it printed. */
+    private static List<String> sh(String command, Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", command).directory(dir.toFile()).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return new String(out, StandardCharsets.UTF_8).lines().toList();
+    }
+
     @Test
-    void aFolderThatIsNotEmptyIsRefusedAndNothingIsOverwritten() throws Exception {
+    void theGradeCommandRunsAsPrintedWithTheLabAsInvokedAndTheProgramByItsAbsolutePath() throws Exception {
+        Path stu = Files.createDirectories(tmp.resolve("stu"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        // A stand-in for the lab script, in a folder with a space: it prints the words it was given.
+        Path lab = Files.createDirectories(tmp.resolve("wire lab")).resolve("lab");
+        Files.writeString(lab, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        assertTrue(lab.toFile().setExecutable(true));
+
+        Starter.Written abs = Starter.write(Starter.Part.PART3, Starter.Lang.PYTHON, Path.of("my-client"), lab.toString(), stu);
+        assertEquals(null, abs.runFrom(), "an absolute lab path runs from any folder");
+        Path client = stu.resolve("my-client/client.py");
+        assertTrue(Files.isRegularFile(client));
+        assertEquals(List.of("grade", "part3", "--client", "python3 " + client + " {host} {port}"), sh(abs.gradeCommand(), elsewhere));
+        String readme = Files.readString(stu.resolve("my-client/README.md"));
+        assertTrue(readme.contains("run from any folder") && readme.contains(abs.gradeCommand()), readme);
+
+        Starter.Written rel = Starter.write(Starter.Part.PART2, Starter.Lang.PYTHON, Path.of("my-server"), "../wire lab/lab", stu);
+        assertEquals(stu, rel.runFrom(), "a relative lab path runs from the folder it was typed in");
+        assertEquals(List.of("grade", "part2", "--server", "python3 " + stu.resolve("my-server/echo.py") + " {port} {delay} {loss} {corrupt}"),
+                sh(rel.gradeCommand(), stu));
+        readme = Files.readString(stu.resolve("my-server/README.md"));
+        assertTrue(readme.contains("run from `" + stu + "`") && readme.contains(rel.gradeCommand()), readme);
+    }
+
+    @Test
+    void aFolderThatIsNotEmptyIsAUsageErrorAndNothingIsOverwritten() throws Exception {
         Files.writeString(tmp.resolve("client.py"), "mine");
         GraderCli.Outcome o = GraderCli.run(null, "exercise", "init", "part3", tmp.toString());
-        assertEquals(1, o.exitCode());
+        assertEquals(2, o.exitCode(), o.transcript());
         assertTrue(o.err().contains("is not empty"), o.err());
         assertEquals("mine", Files.readString(tmp.resolve("client.py")));
+        GraderCli.Outcome file = GraderCli.run(null, "exercise", "init", "part3", tmp.resolve("client.py").toString());
+        assertEquals(2, file.exitCode(), file.transcript());
+        assertTrue(file.err().contains("is not a folder"), file.err());
     }
 
     @Test

@@ -93,4 +93,20 @@ class GradePart2Test {
         assertEquals(new TreeSet<>(Set.of("delay-other-clients")), o.failed(), o.transcript());
         assertTrue(o.problems().get("delay-other-clients").contains("client A's delay held it up"), o.transcript());
     }
+
+    @Test
+    void aServerThatNeverAppliesItsRatesIsAskedWhetherItUsesThemAtAll() throws Exception {
+        GraderCli.Outcome o = grade("good_echo.py whole-rates", "--only", "loss-always,corrupt-always,loss-rate,corrupt-rate");
+        assertEquals(new TreeSet<>(Set.of("loss-rate", "corrupt-rate")), o.failed(), o.transcript());
+        assertTrue(o.problems().get("loss-rate").contains("no reply was Packet Loss: is the loss rate used at all"), o.transcript());
+        assertTrue(o.problems().get("corrupt-rate").contains("no reply was corrupted: is the corruption rate used at all"),
+                o.transcript());
+    }
+
+    @Test
+    void aServerThatDrawsEachRateTwicePerLineIsAskedWhetherItDrawsOncePerLine() throws Exception {
+        GraderCli.Outcome o = grade("good_echo.py draw-twice", "--only", "loss-rate,corrupt-rate");
+        assertEquals(new TreeSet<>(Set.of("loss-rate", "corrupt-rate")), o.failed(), o.transcript());
+        o.problems().values().forEach(p -> assertTrue(p.contains("too many: is the rate applied once per line"), p));
+    }
 }

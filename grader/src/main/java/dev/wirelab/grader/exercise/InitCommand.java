@@ -17,6 +17,9 @@ import picocli.CommandLine.Spec;
                 + " the README says what to do. The last line printed is the command that grades it."})
 public final class InitCommand implements Callable<Integer> {
 
+    /** Set by the {@code lab} script to its own path as the user typed it ({@code $0}). */
+    static final String LAB_ENV = "WIRELAB_LAB";
+
     @Spec
     CommandSpec spec;
 
@@ -32,12 +35,18 @@ public final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Starter.Written w = Starter.write(Starter.part(part), Starter.lang(lang), Path.of(dir), dir);
+        // ./lab says how it was invoked, so that the printed command runs as printed.
+        String lab = System.getenv(LAB_ENV);
+        if (lab == null || lab.isBlank()) {
+            lab = "./lab";
+        }
+        Starter.Written w = Starter.write(Starter.part(part), Starter.lang(lang), Path.of(dir), lab, Path.of("").toAbsolutePath());
         PrintWriter out = spec.commandLine().getOut();
         for (Path f : w.files()) {
             out.println("wrote " + f);
         }
-        out.println("Fill in the TODOs (the README says what each is for), then grade it, from the folder you are in now, with:");
+        String where = w.runFrom() == null ? "from any folder" : "from " + w.runFrom() + " (the folder you are in now)";
+        out.println("Fill in the TODOs (the README says what each is for), then grade it, " + where + ", with:");
         out.println(w.gradeCommand());
         out.flush();
         return Cli.OK;

@@ -57,47 +57,63 @@ public final class Starter {
         }
     }
 
-    /** What was written, and the command that grades it. */
-    public record Written(List<Path> files, String gradeCommand) {
+    /**
+     * What was written, the command that grades it, and the folder that command must be run
+     * from as printed: null when it runs from any folder (the lab's path is absolute).
+     */
+    public record Written(List<Path> files, String gradeCommand, Path runFrom) {
     }
 
     private Starter() {
     }
 
     /**
-     * Writes the starter into {@code dir}, which must not exist or be empty.
+     * Writes the starter into {@code dir}, which must not exist or be empty. The commands in the
+     * README and the grade command name the program by its absolute path and the lab as the user
+     * invoked it, so that they run as printed.
      *
-     * @param shown the folder as the user typed it, for the commands printed in the README
+     * @param dir the folder as the user typed it (relative to {@code cwd}), for the "wrote" lines
+     * @param lab the lab's {@code lab} script as the user invoked it ({@code ./lab}, {@code ../wirelab/lab})
+     * @param cwd the folder the user is in, absolute
      */
-    public static Written write(Part part, Lang lang, Path dir, String shown) {
-        refuseNonEmpty(dir);
+    public static Written write(Part part, Lang lang, Path dir, String lab, Path cwd) {
+        Path target = cwd.resolve(dir).normalize();
+        refuseNonEmpty(target);
         String file = lang.file(part);
-        String path = shown.endsWith("/") ? shown + file : shown + "/" + file;
-        String run = lang.runner() + " " + CommandTemplate.quote(path);
-        String grade = "./lab grade " + part.name + " " + part.option + " " + CommandTemplate.quote(run + " " + part.placeholders);
+        String run = lang.runner() + " " + CommandTemplate.quote(target.resolve(file).toString());
+        String shownLab = CommandTemplate.quote(lab);
+        String grade = shownLab + " grade " + part.name + " " + part.option + " "
+                + CommandTemplate.quote(run + " " + part.placeholders);
+        // A relative lab path (./lab) only works from where it was typed, so that folder is named.
+        Path runFrom = Path.of(lab).isAbsolute() ? null : cwd;
+        String where = runFrom == null ? "from any folder" : "from `" + runFrom + "`";
         String readme = resource(part, "README.md")
                 .replace("{{FILE}}", file)
                 .replace("{{RUN}}", run)
+                .replace("{{LAB}}", shownLab)
+                .replace("{{WHERE}}", where)
                 .replace("{{GRADE}}", grade);
         List<Path> files = new ArrayList<>();
         try {
-            Files.createDirectories(dir);
-            files.add(Files.writeString(dir.resolve(file), resource(part, file)));
-            files.add(Files.writeString(dir.resolve("README.md"), readme));
+            Files.createDirectories(target);
+            Files.writeString(target.resolve(file), resource(part, file));
+            files.add(dir.resolve(file));
+            Files.writeString(target.resolve("README.md"), readme);
+            files.add(dir.resolve("README.md"));
         } catch (IOException e) {
             throw new UserError("cannot write the starter into " + dir + ": " + e.getMessage());
         }
-        return new Written(files, grade);
+        return new Written(files, grade, runFrom);
     }
 
     private static void refuseNonEmpty(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new UserError(dir + " exists and is not a folder; give a new folder for the starter");
+            throw new UserError(dir + " exists and is not a folder; give a new folder for the starter", Cli.USAGE);
         }
         if (Files.isDirectory(dir)) {
             try (Stream<Path> s = Files.list(dir)) {
                 if (s.findAny().isPresent()) {
-                    throw new UserError(dir + " is not empty; give a new folder, so that nothing of yours is overwritten");
+                    throw new UserError(dir + " is not empty; give a new folder, so that nothing of yours is overwritten", Cli.USAGE);
                 }
             } catch (IOException e) {
                 throw new UserError("cannot read " + dir + ": " + e.getMessage());

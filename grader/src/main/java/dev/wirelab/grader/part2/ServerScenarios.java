@@ -178,10 +178,25 @@ public final class ServerScenarios {
                 + String.format(Locale.ROOT, " (%.1f%%)", 100.0 * hits / RATE_LINES);
         String range = b.low() + ".." + b.high();
         if (!b.contains(hits)) {
-            throw fail(count + "; with {" + what + "} = " + p + " a correct server gives " + range
-                    + " in 99.9% of runs: is the rate applied once per line, with random.random() < " + what + "?");
+            throw fail(count + "; with {" + what + "} = " + p + " a correct server gives " + range + " in 99.9% of runs: "
+                    + rateHint(what, hits, b));
         }
         x.note(count + ", within " + range + " (99.9% binomial bounds for " + p + ")");
+    }
+
+    /** What a count outside the bounds suggests: none at all, too few, or too many (the rate drawn twice). */
+    private static String rateHint(String what, int hits, Binomial b) {
+        String kind = what.equals("loss") ? "Packet Loss" : "corrupted";
+        String rate = what.equals("loss") ? "loss" : "corruption";
+        if (hits == 0) {
+            return "no reply was " + kind + ": is the " + rate + " rate used at all (e.g. parsed as a whole number, so 0)?";
+        }
+        if (hits < b.low()) {
+            return "too few: is every line given one draw, random.random() < " + what
+                    + " (not two draws that must both hit, nor a draw for only some lines)?";
+        }
+        return "too many: is the rate applied once per line, with random.random() < " + what
+                + "? (a second draw for the same line raises it)";
     }
 
     static void binary(Exchange x) throws Exception {
