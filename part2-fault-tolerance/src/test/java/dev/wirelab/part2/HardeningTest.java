@@ -207,25 +207,7 @@ class HardeningTest {
         try (EchoServer server = EchoServer.builder().start();
              FaultProxy proxy = FaultProxy.builder().upstream(server.address()).eventLoops(2)
                      .faults(FaultConfig.none().withDelay(Duration.ofMillis(delayMillis))).maxQueuedBytes(budget).start()) {
-            byte[] line = new byte[8192];
-            java.util.Arrays.fill(line, (byte) 'x');
-            line[line.length - 1] = '\n';
-            for (int i = 0; i < 12; i++) {
-                Socket s = new Socket();
-                s.connect(proxy.address(), 5000);
-                s.setReceiveBufferSize(4096);
-                hogs.add(s);
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        OutputStream out = s.getOutputStream();
-                        for (int k = 0; k < 2_000; k++) { // 16 MB each, far more than TCP's buffers hold
-                            out.write(line);
-                        }
-                    } catch (java.io.IOException ignored) {
-                        // the proxy closed it to make room: expected
-                    }
-                });
-            }
+            startHogs(proxy.address(), 12, hogs);
             long most = 0;
             long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
             while (System.nanoTime() < deadline) {
@@ -256,25 +238,7 @@ class HardeningTest {
         int hogCount = 12;
         List<Socket> hogs = new ArrayList<>();
         try (EchoServer server = EchoServer.builder().eventLoops(2).maxBufferedBytes(bound).start()) {
-            byte[] line = new byte[8192];
-            java.util.Arrays.fill(line, (byte) 'x');
-            line[line.length - 1] = '\n';
-            for (int i = 0; i < hogCount; i++) {
-                Socket s = new Socket();
-                s.setReceiveBufferSize(4096);
-                s.connect(server.address(), 5000);
-                hogs.add(s);
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        OutputStream out = s.getOutputStream();
-                        for (int k = 0; k < 2_000; k++) { // 16 MB each, far more than TCP's buffers hold
-                            out.write(line);
-                        }
-                    } catch (java.io.IOException ignored) {
-                        // closed by the test at the end
-                    }
-                });
-            }
+            startHogs(server.address(), hogCount, hogs);
             long most = 0;
             long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
             while (System.nanoTime() < deadline) {
@@ -295,6 +259,32 @@ class HardeningTest {
             for (Socket s : hogs) {
                 s.close();
             }
+        }
+    }
+
+    /**
+     * {@code n} clients that each send 16 MB of 8 KiB lines, far more than TCP's buffers hold,
+     * and never read (a small receive buffer, so their replies back up at once); added to {@code hogs}.
+     */
+    private static void startHogs(InetSocketAddress at, int n, List<Socket> hogs) throws java.io.IOException {
+        byte[] line = new byte[8192];
+        java.util.Arrays.fill(line, (byte) 'x');
+        line[line.length - 1] = '\n';
+        for (int i = 0; i < n; i++) {
+            Socket s = new Socket();
+            s.setReceiveBufferSize(4096);
+            s.connect(at, 5000);
+            hogs.add(s);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (int k = 0; k < 2_000; k++) {
+                        out.write(line);
+                    }
+                } catch (java.io.IOException ignored) {
+                    // closed by the server to make room, or by the test at the end
+                }
+            });
         }
     }
 }
