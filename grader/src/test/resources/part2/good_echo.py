@@ -5,6 +5,7 @@
 #   shared-delay  it sleeps for the delay holding one lock that every client shares
 #   whole-rates   it reads the rates as whole numbers: 1.0 is 1, but 0.3 and 0.2 are 0 (never a fault)
 #   draw-twice    it draws each rate twice per line and applies it when either draw hits
+#   late          it sleeps 0.4 s longer than the delay (a very slow machine)
 import random, socket, sys, threading, time
 
 port, delay, loss, corrupt = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
@@ -40,7 +41,7 @@ def answer(conn, line):
             time.sleep(delay)
             conn.sendall(faulty(line))
     else:
-        time.sleep(delay)
+        time.sleep(delay + (0.4 if bug == "late" and delay > 0 else 0))
         conn.sendall(faulty(line))
 
 

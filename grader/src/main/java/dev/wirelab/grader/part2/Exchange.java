@@ -18,10 +18,13 @@ public final class Exchange {
     private final InetSocketAddress address;
     private final Ladder ladder;
     private final long seed;
+    /** The run's --time-scale (at least 1 here): a slow grading machine is late by more. */
+    private final double timeScale;
     private final List<String> notes = new ArrayList<>();
     private final List<LineClient> clients = new ArrayList<>();
 
-    Exchange(ServerScenario scenario, InetSocketAddress address, Ladder ladder, long seed) {
+    Exchange(ServerScenario scenario, InetSocketAddress address, Ladder ladder, long seed, double timeScale) {
+        this.timeScale = Math.max(1.0, timeScale);
         this.scenario = scenario;
         this.address = address;
         this.ladder = ladder;
@@ -34,6 +37,11 @@ public final class Exchange {
 
     public long seed() {
         return seed;
+    }
+
+    /** How late a delayed reply may be: {@link ServerScenarios#LATE}, stretched by --time-scale. */
+    Duration late() {
+        return Duration.ofNanos(Math.round(ServerScenarios.LATE.toNanos() * timeScale));
     }
 
     Ladder ladder() {

@@ -50,7 +50,9 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
         long listening = System.nanoTime();
         ladder.add(listening, TraceEvent.Arrow.NOTE, "listening", "your server accepts connections on port " + server.address().getPort());
         try (server) {
-            Exchange x = new Exchange(s, server.address(), ladder, seed);
+            // The limit came scaled by --time-scale; the delay checks' tolerance stretches with it.
+            double timeScale = (double) limit.toNanos() / s.limit().toNanos();
+            Exchange x = new Exchange(s, server.address(), ladder, seed, timeScale);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread probe = Thread.ofVirtual().name("probe-" + s.name()).start(() -> {
                 try {

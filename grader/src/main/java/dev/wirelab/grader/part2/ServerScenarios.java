@@ -281,7 +281,7 @@ public final class ServerScenarios {
             if (!Arrays.equals(r.bytes(), l)) {
                 throw fail("the reply to line " + i + " " + LineClient.preview(l) + " was " + LineClient.preview(r.bytes()) + ", not its echo");
             }
-            String late = lateness("the reply to line " + i, r.at() - sent, d);
+            String late = lateness(x, "the reply to line " + i, r.at() - sent, d);
             if (late != null) {
                 throw fail(late);
             }
@@ -331,28 +331,29 @@ public final class ServerScenarios {
         if (!Arrays.equals(rb.bytes(), lb)) {
             throw fail("the reply to client B was " + LineClient.preview(rb.bytes()) + ", not its echo");
         }
-        String late = lateness("client B's reply", rb.at() - sentB, d);
+        String late = lateness(x, "client B's reply", rb.at() - sentB, d);
         if (late != null) {
             throw fail(late + (rb.at() - sentB > d + (d - 200_000_000L) / 2 ? ": client A's delay held it up; each client's delay must hold up only that client's replies" : ""));
         }
         LineClient.Reply ra = a.read(REPLY_WAIT.plusNanos(d), sentA);
         Exchange.noReply(a, 1, la, ra, REPLY_WAIT.plusNanos(d));
-        String lateA = lateness("client A's reply", ra.at() - sentA, d);
+        String lateA = lateness(x, "client A's reply", ra.at() - sentA, d);
         if (lateA != null) {
             throw fail(lateA);
         }
     }
 
     /** Null when {@code took} is the delay within the tolerance, else the sentence. */
-    private static String lateness(String what, long took, long d) {
+    private static String lateness(Exchange x, String what, long took, long d) {
         String delay = Durations.seconds(d).replace(" s", "") + " s";
+        String tolerance = "-" + EARLY.toMillis() + "/+" + x.late().toMillis() + " ms";
         if (took < d - EARLY.toNanos()) {
             return what + " came after " + Durations.seconds(took) + "; with {delay} = " + delay
-                    + " it must leave " + delay + " after its line (" + tolerance() + ")";
+                    + " it must leave " + delay + " after its line (" + tolerance + ")";
         }
-        if (took > d + LATE.toNanos()) {
+        if (took > d + x.late().toNanos()) {
             return what + " came after " + Durations.seconds(took) + ", " + Durations.seconds(took - d)
-                    + " more than the delay of " + delay + " (" + tolerance() + ")";
+                    + " more than the delay of " + delay + " (" + tolerance + ")";
         }
         return null;
     }
