@@ -97,6 +97,11 @@ public final class CaptureCommand implements Callable<Integer> {
             if (quiet) {
                 throw new ParameterException(spec.commandLine(), "--keylog shows decrypted records: it cannot go with --quiet");
             }
+            if (follow) {
+                // The follow view prints the TCP payload as it was on the wire; decrypted records
+                // belong under the packet list's rows.
+                throw new ParameterException(spec.commandLine(), "--keylog shows decrypted records under the packet list: it cannot go with --follow");
+            }
             decryptor = new TlsDecryptor(KeyLogFile.read(keylog));
             listing.decryptWith(decryptor);
         }

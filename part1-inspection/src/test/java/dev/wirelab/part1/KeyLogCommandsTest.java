@@ -80,7 +80,17 @@ class KeyLogCommandsTest {
         var r = CliRun.run("capture", "--read", Fixtures.path("tls13-keylog.pcap").toString(),
                 "--keylog", tmp.resolve("none.keys").toString());
         assertEquals(1, r.exit());
-        assertTrue(r.err().startsWith("error: cannot read the key log "), r.err());
+        assertTrue(r.err().startsWith("error: no such key log: "), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void theKeyLogWithFollowIsRefusedAtOnceNotIgnored() {
+        // The follow view shows the TCP payload as sent; it used to decrypt nothing and say so only at the end.
+        var r = CliRun.run("capture", "--read", Fixtures.path("tls13-keylog.pcap").toString(),
+                "--keylog", Fixtures.path("tls13-keylog.keys").toString(), "--follow");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("cannot go with --follow"), r.err());
+        assertTrue(r.out().isEmpty(), r.out());
     }
 }

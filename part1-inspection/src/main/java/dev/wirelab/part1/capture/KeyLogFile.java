@@ -56,6 +56,10 @@ public final class KeyLogFile {
             lines.limit(MAX_LINES).forEach(this::add);
         } catch (java.io.UncheckedIOException e) {
             throw new IOException("cannot read the key log " + file + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("no such key log: " + file, e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot read the key log " + file + ": permission denied", e);
         } catch (IOException e) {
             throw new IOException("cannot read the key log " + file + ": " + e.getMessage(), e);
         }
