@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Closed-loop echo load written the way most clients are: one virtual thread per connection, a
@@ -62,22 +61,7 @@ final class BlockingEchoLoad extends Load {
         for (Conn c : conns) {
             c.thread = Thread.ofVirtual().name("blocking-load-" + n++).start(() -> loop(c));
         }
-        try {
-            if (!started.await(30, TimeUnit.SECONDS)) {
-                close();
-                throw new IOException("the load's connections did not start within 30 s");
-            }
-        } catch (InterruptedException e) {
-            close();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting the load", e);
-        }
-        try {
-            check();
-        } catch (IOException e) {
-            close();
-            throw e;
-        }
+        awaitStarted(started, "the load's connections");
     }
 
     private void loop(Conn c) {

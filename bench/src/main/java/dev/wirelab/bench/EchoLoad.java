@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Closed-loop echo load: each connection sends one message, waits for all of its echo, records
@@ -50,23 +49,8 @@ final class EchoLoad extends Load {
         for (Driver d : drivers) {
             d.thread.start();
         }
-        try {
-            // Every connection is registered and has sent its first message before measure().
-            if (!started.await(30, TimeUnit.SECONDS)) {
-                close();
-                throw new IOException("the load threads did not start within 30 s");
-            }
-        } catch (InterruptedException e) {
-            close();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting the load", e);
-        }
-        try {
-            check();
-        } catch (IOException e) {
-            close();
-            throw e;
-        }
+        // Every connection is registered and has sent its first message before measure().
+        awaitStarted(started, "the load threads");
     }
 
     @Override

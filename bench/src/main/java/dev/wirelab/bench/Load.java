@@ -6,6 +6,8 @@ import org.HdrHistogram.Recorder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -88,6 +90,30 @@ abstract sealed class Load implements AutoCloseable permits EchoLoad, BlockingEc
     final void check() throws IOException {
         IOException e = failure.get();
         if (e != null) {
+            throw e;
+        }
+    }
+
+    /**
+     * Waits until every connection has sent its first message ({@code started} counted down), then
+     * fails if one failed already; on either failure the load is closed. {@code what} names what
+     * did not start in the message.
+     */
+    final void awaitStarted(CountDownLatch started, String what) throws IOException {
+        try {
+            if (!started.await(30, TimeUnit.SECONDS)) {
+                close();
+                throw new IOException(what + " did not start within 30 s");
+            }
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the load", e);
+        }
+        try {
+            check();
+        } catch (IOException e) {
+            close();
             throw e;
         }
     }
