@@ -13,7 +13,6 @@ import dev.wirelab.part2.server.Served;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -259,11 +258,9 @@ public final class ProxyPair implements Served, Outbound.Host {
                 interest(); // the other side is not taking what it is owed: read no more for now
                 return;
             }
-            ByteBuffer buf = loop.readBuffer();
-            buf.clear();
             int n;
             try {
-                n = from.read(buf);
+                n = loop.read(from);
             } catch (IOException e) {
                 close(name + ": " + e.getMessage(), false);
                 return;
@@ -277,7 +274,7 @@ public final class ProxyPair implements Served, Outbound.Host {
                 endOfStream();
                 return;
             }
-            byte[] b = buf.array();
+            byte[] b = loop.readBytes();
             if (splitter == null) {
                 out.send(b, 0, n, 1, arrival, false, null);
             } else {

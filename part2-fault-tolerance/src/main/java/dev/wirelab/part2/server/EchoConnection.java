@@ -11,7 +11,6 @@ import dev.wirelab.part2.fault.FaultSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -151,11 +150,9 @@ public final class EchoConnection implements Served, Outbound.Host {
     // ---- input -----------------------------------------------------------------------------
 
     private void read() {
-        ByteBuffer buf = loop.readBuffer();
-        buf.clear();
         int n;
         try {
-            n = channel.read(buf);
+            n = loop.read(channel);
         } catch (IOException e) {
             close("connection error: " + e.getMessage(), false);
             return;
@@ -188,7 +185,7 @@ public final class EchoConnection implements Served, Outbound.Host {
             return;
         }
         arrival = lastRead;
-        consume(buf.array(), n);
+        consume(loop.readBytes(), n);
         if (!closed) {
             outbound.release();
         }
