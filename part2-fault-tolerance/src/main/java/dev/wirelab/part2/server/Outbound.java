@@ -251,7 +251,8 @@ public final class Outbound implements ReplySink {
                 if (slice <= 0) {
                     outStart += loop.write(channel, out, outStart, outEnd - outStart);
                 } else {
-                    // One system call, so with TCP_NODELAY one segment, per piece.
+                    // One system call, so with TCP_NODELAY one segment, per piece (a piece over the
+                    // loop's 64 KiB write chunk takes more calls, but is over a loopback segment anyway).
                     for (int n = slice; n == slice && outEnd > outStart; ) {
                         n = loop.write(channel, out, outStart, Math.min(slice, outEnd - outStart));
                         outStart += n;
