@@ -203,40 +203,51 @@ public final class InspectServer implements AutoCloseable {
     private void serve(Socket raw) {
         InetSocketAddress peer = (InetSocketAddress) raw.getRemoteSocketAddress();
         Socket s = raw;
+        // How the connection ended is reported only once its slot is free: a client that sees
+        // "disconnected" in the log and connects again must not be refused for the slot the
+        // server is still giving back.
+        Runnable ending = null;
         try {
-            if (tls != null) {
-                Socket ssl = handshake(raw, peer);
-                if (ssl == null) {
-                    dropped.incrementAndGet();
-                    return;
-                }
+            Socket ssl = tls == null ? raw : handshake(raw);
+            if (ssl == null) {
+                dropped.incrementAndGet(); // the server is closing
+            } else {
                 s = ssl;
+                served.incrementAndGet();
+                events.connected(peer);
+                ending = read(s, peer);
             }
-            served.incrementAndGet();
-            events.connected(peer);
-            read(s, peer);
+        } catch (HandshakeFailed e) {
+            dropped.incrementAndGet();
+            String why = e.getMessage();
+            ending = () -> events.failed(peer, why);
         } catch (IOException e) {
             if (!closing) {
                 dropped.incrementAndGet();
-                events.failed(peer, oneLine(e));
+                String why = oneLine(e);
+                ending = () -> events.failed(peer, why);
             }
         } catch (RuntimeException e) {
             dropped.incrementAndGet();
-            events.failed(peer, "internal error: " + oneLine(e));
+            String why = "internal error: " + oneLine(e);
+            ending = () -> events.failed(peer, why);
         } finally {
             closeQuietly(s);
             closeQuietly(raw);
             open.remove(raw);
         }
+        if (ending != null) {
+            ending.run();
+        }
     }
 
     /**
-     * The server side of a TLS 1.3 handshake over {@code raw}, or null (reported) when it failed.
+     * The server side of a TLS 1.3 handshake over {@code raw}, or null when the server is closing.
      * The deadline closes the plain socket underneath: that ends a blocked read at once, whatever
      * state the TLS engine is in, so a client that sends one byte every few seconds cannot keep
      * its handshake (and its slot) alive past the deadline.
      */
-    private Socket handshake(Socket raw, InetSocketAddress peer) throws IOException {
+    private Socket handshake(Socket raw) throws IOException, HandshakeFailed {
         long ms = limits.handshakeTimeout().toMillis();
         raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ms));
         AtomicBoolean overdue = new AtomicBoolean();
@@ -257,25 +268,32 @@ public final class InspectServer implements AutoCloseable {
                 return null;
             }
             if (overdue.get() || e instanceof SocketTimeoutException) {
-                events.failed(peer, "no TLS handshake within " + seconds(limits.handshakeTimeout()) + " s");
+                throw new HandshakeFailed("no TLS handshake within " + seconds(limits.handshakeTimeout()) + " s");
             } else if (String.valueOf(e.getMessage()).contains("Unsupported or unrecognized SSL message")) {
-                events.failed(peer, "TLS handshake failed: the client does not speak TLS (" + oneLine(e) + ")");
-            } else {
-                events.failed(peer, "TLS handshake failed: " + oneLine(e));
+                throw new HandshakeFailed("TLS handshake failed: the client does not speak TLS (" + oneLine(e) + ")");
             }
-            return null;
+            throw new HandshakeFailed("TLS handshake failed: " + oneLine(e));
         } finally {
             deadline.cancel(false);
         }
         if (overdue.get()) {
             // The deadline fired just as the handshake ended: the socket is closed already.
-            events.failed(peer, "no TLS handshake within " + seconds(limits.handshakeTimeout()) + " s");
-            return null;
+            throw new HandshakeFailed("no TLS handshake within " + seconds(limits.handshakeTimeout()) + " s");
         }
         return ssl;
     }
 
-    private void read(Socket s, InetSocketAddress peer) throws IOException {
+    /** Why a TLS handshake failed, in the words the log shows. */
+    private static final class HandshakeFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        HandshakeFailed(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /** Reads until the client goes; returns the report of how it went (null: the server is closing). */
+    private Runnable read(Socket s, InetSocketAddress peer) throws IOException {
         Duration idle = limits.idleTimeout();
         s.setSoTimeout(idle.isZero() ? 0 : (int) Math.min(Integer.MAX_VALUE, idle.toMillis()));
         InputStream in = s.getInputStream();
@@ -287,15 +305,14 @@ public final class InspectServer implements AutoCloseable {
                 n = in.read(buf);
             } catch (SocketTimeoutException e) {
                 idleClosed.incrementAndGet();
-                events.failed(peer, "nothing received for " + seconds(idle) + " s: closed (idle timeout)");
-                return;
+                return () -> events.failed(peer, "nothing received for " + seconds(idle) + " s: closed (idle timeout)");
             } catch (SSLException e) {
                 dropped.incrementAndGet();
-                events.failed(peer, "TLS error: " + oneLine(e));
-                return;
+                String why = "TLS error: " + oneLine(e);
+                return () -> events.failed(peer, why);
             } catch (SocketException e) {
                 if (closing) {
-                    return;
+                    return null;
                 }
                 break; // reset by the peer counts as a disconnect, like the report's except: break
             }
@@ -308,8 +325,7 @@ public final class InspectServer implements AutoCloseable {
                     // A TLS client waits for a Server Hello that will never come: closing tells
                     // it at once, and the log says why instead of showing 300 bytes of binary.
                     dropped.incrementAndGet();
-                    events.failed(peer, "it sent a TLS Client Hello, but this server runs without --tls");
-                    return;
+                    return () -> events.failed(peer, "it sent a TLS Client Hello, but this server runs without --tls");
                 }
             }
             if (n > 0) {
@@ -318,7 +334,7 @@ public final class InspectServer implements AutoCloseable {
                 events.received(peer, Arrays.copyOf(buf, n));
             }
         }
-        events.disconnected(peer);
+        return () -> events.disconnected(peer);
     }
 
     /** A TLS handshake record whose first message is a Client Hello (type 1). */

@@ -26,8 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,68 @@ class ServerLimitsTest {
             b.close();
             assertEquals(1, server.stats().refused());
             assertEquals(3, server.stats().served());
+        }
+    }
+
+    /**
+     * A client that reconnects the moment the server reports the last one gone: the report is made
+     * once the slot is free, so at a limit of one the new client is served, not refused. The new
+     * client connects from inside the report, which the server makes on the old connection's
+     * thread, so the test does not depend on which thread the scheduler runs first.
+     */
+    @Test
+    void aClientThatConnectsWhenTheLastOneIsReportedGoneGetsItsSlot() throws Exception {
+        CompletableFuture<String> second = new CompletableFuture<>();
+        CompletableFuture<String> seenFromTheReport = new CompletableFuture<>();
+        AtomicInteger connections = new AtomicInteger();
+        int[] port = new int[1];
+        List<Socket> reconnected = new ArrayList<>();
+        ServerEvents events = new ServerEvents() {
+            public void connected(InetSocketAddress p) {
+                if (connections.incrementAndGet() == 2) {
+                    second.complete("served");
+                }
+            }
+
+            public void received(InetSocketAddress p, byte[] c) {
+            }
+
+            public void disconnected(InetSocketAddress p) {
+                if (connections.get() != 1) {
+                    return;
+                }
+                try {
+                    Socket d = new Socket("127.0.0.1", port[0]);
+                    synchronized (reconnected) {
+                        reconnected.add(d);
+                    }
+                    seenFromTheReport.complete(second.get(10, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    seenFromTheReport.complete("no answer: " + e);
+                }
+            }
+
+            public void failed(InetSocketAddress p, String why) {
+            }
+
+            @Override
+            public void refused(InetSocketAddress p, int open, int limit) {
+                second.complete("refused with " + open + " of " + limit + " slots taken");
+            }
+        };
+        try (InspectServer server = InspectServer.start("127.0.0.1", 0, null, events,
+                limits(1, Duration.ofSeconds(10), Duration.ZERO))) {
+            port[0] = server.port();
+            try (Socket a = new Socket("127.0.0.1", server.port())) {
+                a.getOutputStream().write("hi".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertEquals("served", seenFromTheReport.get(20, TimeUnit.SECONDS));
+        } finally {
+            synchronized (reconnected) {
+                for (Socket d : reconnected) {
+                    d.close();
+                }
+            }
         }
     }
 
