@@ -8,11 +8,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -169,5 +176,47 @@ class ProxyDirectionTest {
         }
         assertEquals(runs.get(0), runs.get(1));
         assertTrue(runs.get(0).contains("Packet Loss\n"), runs.get(0).toString());
+    }
+
+    /**
+     * With {@code --direction up} a lost request is answered ("Packet Loss") on the way down, where
+     * the server's replies pass untouched. The answer must go between whole replies: here the
+     * server has sent half a line when the lost request arrives, and the client must still read
+     * whole lines (the answer first, since the half reply was not complete), never the answer
+     * spliced into the server's line.
+     */
+    @Test
+    void aLossAnsweredGoingUpNeverLandsInsideAReplyThatIsHalfWayDown() throws Exception {
+        CountDownLatch answered = new CountDownLatch(1);
+        try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try (Socket s = upstream.accept()) {
+                    OutputStream out = s.getOutputStream();
+                    out.write(bytes("first\nhal")); // one whole reply and half of the next
+                    out.flush();
+                    answered.await(20, TimeUnit.SECONDS);
+                    out.write(bytes("f\n"));
+                    out.flush();
+                    s.getInputStream().readAllBytes();
+                } catch (Exception ignored) {
+                    // the test's assertions say what went wrong
+                }
+            });
+            FaultConfig lose = FaultConfig.none().withLoss(1.0).withLossMode(LossMode.REPLACE);
+            try (FaultProxy proxy = FaultProxy.builder()
+                    .upstream((InetSocketAddress) upstream.getLocalSocketAddress())
+                    .faults(lose).direction(FaultProxy.Direction.UP).log(l -> { }).start();
+                 TestClient c = new TestClient(proxy.address())) {
+                // The first reply arrived: the proxy has read the half one too (one 9-byte write).
+                assertEquals("first\n", c.readLine());
+                c.sendLine("lost on the way up");
+                assertEquals("Packet Loss\n", c.readLine(), "the answer to the lost request, as a line of its own");
+                answered.countDown();
+                assertEquals("half\n", c.readLine(), "the server's reply, whole");
+            } finally {
+                answered.countDown();
+                server.join(Duration.ofSeconds(20));
+            }
+        }
     }
 }

@@ -51,8 +51,12 @@ public final class ProxyPair implements Served, Outbound.Host {
         this.loop = loop;
         this.client = client;
         this.label = "#" + number + " " + remote(client);
-        this.up = new Flow("up", context.upFaulty, new FaultSource(context::faults, upRandom, context.upScript));
-        this.down = new Flow("down", context.downFaulty, new FaultSource(context::faults, downRandom, context.downScript));
+        this.up = new Flow("up", context.upFaulty, context.upFaulty,
+                new FaultSource(context::faults, upRandom, context.upScript));
+        // A request lost going up is answered on the way down, so that way is cut into units too
+        // (none of them faulted): the answer then goes between two replies, never inside one.
+        this.down = new Flow("down", context.downFaulty, context.downFaulty || context.upFaulty,
+                new FaultSource(context::faults, downRandom, context.downScript));
     }
 
     /** On the loop: registers the client (reading nothing yet) and starts connecting upstream. */
@@ -237,7 +241,9 @@ public final class ProxyPair implements Served, Outbound.Host {
     private final class Flow {
         private final String name;
         private final FaultSource faults;
-        /** Null for a way without faults: its bytes pass as they come. */
+        /** Whether faults apply to this way's units. */
+        private final boolean faulty;
+        /** Null for a way that is not cut into units: its bytes pass as they come. */
         private final UnitSplitter splitter;
         private final DeliveryLedger.Window seqs = new DeliveryLedger.Window(); // arrivals per seq, for "seq N #K"
         private final long opened = System.nanoTime();
@@ -247,10 +253,11 @@ public final class ProxyPair implements Served, Outbound.Host {
         /** A lost request was answered on the other way during this read: that way must write. */
         private boolean answered;
 
-        Flow(String name, boolean faulty, FaultSource faults) {
+        Flow(String name, boolean faulty, boolean cut, FaultSource faults) {
             this.name = name;
             this.faults = faults;
-            this.splitter = faulty ? new UnitSplitter(context.maxFrame) : null;
+            this.faulty = faulty;
+            this.splitter = cut ? new UnitSplitter(context.maxFrame) : null;
         }
 
         void read(SocketChannel from) {
@@ -298,6 +305,10 @@ public final class ProxyPair implements Served, Outbound.Host {
         }
 
         private void unit(UnitSplitter.Unit u, long arrival) {
+            if (!faulty) {
+                out.send(u.bytes(), 0, u.bytes().length, 1, arrival, false, null);
+                return;
+            }
             context.units.increment();
             count++;
             FaultSource.Decision d = faults.none() ? FaultSource.Decision.CLEAN
