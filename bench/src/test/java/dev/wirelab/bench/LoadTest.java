@@ -127,4 +127,30 @@ class LoadTest {
         assertEquals(3.0, Stats.median(new double[]{5, 3, 1}));
         assertEquals("2.50× (1.00×–4.00×)", Stats.range(new double[]{4, 1, 3, 2}, "%.2f×"));
     }
+
+    @Test
+    void theMedianIntervalIsTheSignTestsOrderStatistics() {
+        double[] fifteen = java.util.stream.IntStream.rangeClosed(1, 15).mapToDouble(i -> 16 - i).toArray(); // unsorted
+        Stats.Interval i15 = Stats.medianInterval(fifteen);
+        assertEquals(4.0, i15.low(), "the 4th of 15");
+        assertEquals(12.0, i15.high(), "the 12th of 15");
+        assertEquals(1 - 2 * 576 / 32768.0, i15.confidence(), 1e-12, "1 - 2 P(B <= 3), B ~ Bin(15, 1/2)");
+        Stats.Interval i10 = Stats.medianInterval(new double[]{10, 9, 8, 7, 6, 5, 4, 3, 2, 1});
+        assertEquals(2.0, i10.low());
+        assertEquals(9.0, i10.high());
+        assertEquals(1 - 2 * 11 / 1024.0, i10.confidence(), 1e-12);
+        Stats.Interval i5 = Stats.medianInterval(new double[]{0.9, 1.2, 1.0, 1.1, 0.8});
+        assertEquals(0.8, i5.low(), "five rounds cannot do better than their whole range");
+        assertEquals(1.2, i5.high());
+        assertEquals(1 - 2 / 32.0, i5.confidence(), 1e-12);
+        assertEquals("0.80×–1.20×", i5.shown("%.2f×"));
+    }
+
+    @Test
+    void aDifferenceIsCalledOnlyWhenTheWholeIntervalIsOnOneSideOfOne() {
+        assertEquals(0, EchoBench.call(new Stats.Interval(1.01, 1.4, 0.96)), "ahead");
+        assertEquals(1, EchoBench.call(new Stats.Interval(0.95, 1.2, 0.96)), "level");
+        assertEquals(1, EchoBench.call(new Stats.Interval(1.0, 1.2, 0.96)), "level: 1.00 is inside");
+        assertEquals(2, EchoBench.call(new Stats.Interval(0.8, 0.99, 0.96)), "behind");
+    }
 }
