@@ -260,9 +260,7 @@ public final class EchoBench implements Callable<Integer>, Planned {
         boolean fasterEverywhere = true;
         boolean cheaperEverywhere = true;
         List<String> verdicts = new ArrayList<>();
-        List<String> resolved = new ArrayList<>();
-        int[] rateCalls = new int[3];
-        int[] cpuCalls = new int[3];
+        Resolved resolved = new Resolved(rounds);
         for (int g = 0; g < kinds.size(); g++) {
             for (int l = 0; l < levels.length; l++) {
                 Run[][] level = runs[g][l];
@@ -281,15 +279,7 @@ public final class EchoBench implements Callable<Integer>, Planned {
                 for (int r = 0; r < rounds; r++) {
                     cpuRatios[r] = cpu0[r] / cpu1[r];
                 }
-                Stats.Interval rate = Stats.medianInterval(ratios);
-                Stats.Interval cpu = Stats.medianInterval(cpuRatios);
-                int rateCall = call(rate);
-                int cpuCall = call(cpu);
-                rateCalls[rateCall]++;
-                cpuCalls[cpuCall]++;
-                resolved.add(String.format(Locale.ROOT, "| %s | %d | %.2f× | %s | %s | %.2f× | %s | %s |",
-                        kinds.get(g).label(), levels[l], Stats.median(ratios), rate.shown("%.2f×"), RATE_CALLS[rateCall],
-                        Stats.median(cpuRatios), cpu.shown("%.2f×"), CPU_CALLS[cpuCall]));
+                resolved.add(kinds.get(g).label(), levels[l], ratios, cpuRatios);
             }
         }
         if (idleSeconds > 0) {
@@ -315,19 +305,7 @@ public final class EchoBench implements Callable<Integer>, Planned {
             cheaperEverywhere &= paced[0].cpuPerEcho() <= paced[netty].cpuPerEcho();
         }
         out.println();
-        double confidence = Stats.medianInterval(new double[rounds]).confidence();
-        out.printf(Locale.ROOT, "Which differences the rounds resolve: part 2 over Netty per round (the two ran side by side), the "
-                + "median, and an interval that holds the true median with %.1f %% confidence whatever the noise's distribution "
-                + "(the sign test's, from %d rounds); ahead, behind, lower or higher only when the whole interval is on that side "
-                + "of 1.00×, level otherwise%s.%n%n", 100 * confidence, rounds,
-                confidence < 0.9 ? " (too few rounds for a firm call: run 5 or more)" : "");
-        out.println("| generator | connections | round trips ÷ Netty's | interval | round trips | CPU per echo ÷ Netty's | interval | CPU |");
-        out.println("|---|---:|---:|---:|---|---:|---:|---|");
-        resolved.forEach(out::println);
-        out.println();
-        out.printf(Locale.ROOT, "Resolved by these rounds: round trips ahead in %d cell(s), level in %d, behind in %d; server CPU per "
-                        + "echo lower in %d, level in %d, higher in %d.%n",
-                rateCalls[0], rateCalls[1], rateCalls[2], cpuCalls[2], cpuCalls[1], cpuCalls[0]);
+        resolved.print(out, "Netty");
         out.println("Part 2 against Netty (" + String.join("; ", verdicts) + ").");
         out.println("Goal, at least Netty's round trips/s at every level under every generator: " + (fasterEverywhere ? "met" : "NOT met") + ".");
         out.println("Goal, at most Netty's server CPU per echo at every level under every generator"
@@ -351,14 +329,6 @@ public final class EchoBench implements Callable<Integer>, Planned {
         return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.0f µs | %.0f µs | %.1f µs (%.1f–%.1f) | %.1f µs | %s |",
                 kind.label(), connections, name, Stats.median(rates), all.getValueAtPercentile(50) / 1000.0,
                 all.getValueAtPercentile(99) / 1000.0, Stats.median(cpu), Stats.min(cpu), Stats.max(cpu), loadCpu / 1000.0 / Math.max(1, echoes), vs);
-    }
-
-    private static final String[] RATE_CALLS = {"ahead", "level", "behind"};
-    private static final String[] CPU_CALLS = {"higher", "level", "lower"};
-
-    /** 0 when the whole interval is above 1.00, 2 when it is below, 1 when it holds 1.00. */
-    static int call(Stats.Interval i) {
-        return i.low() > 1.0 ? 0 : i.high() < 1.0 ? 2 : 1;
     }
 
     /** Per round: server {@code t}'s round trips/s over server {@code ref}'s. */

@@ -34,8 +34,8 @@ final class Stats {
      * {@code confidence}, whatever their distribution: between two order statistics of the sorted
      * values, chosen from the binomial distribution of how many rounds fall below the median (the
      * sign test's interval). It asks nothing of the noise on a shared machine (no normal
-     * distribution, no equal variances), only that rounds are independent. Five rounds give the
-     * whole range at 93.75 %; fifteen the 4th to the 12th value at 96.5 %.
+     * distribution, no equal variances), only that rounds are independent and alike. Five rounds
+     * give the whole range at 93.75 %; fifteen the 4th to the 12th smallest value at 96.5 %.
      */
     record Interval(double low, double high, double confidence) {
 

@@ -147,10 +147,55 @@ class LoadTest {
     }
 
     @Test
-    void aDifferenceIsCalledOnlyWhenTheWholeIntervalIsOnOneSideOfOne() {
-        assertEquals(0, EchoBench.call(new Stats.Interval(1.01, 1.4, 0.96)), "ahead");
-        assertEquals(1, EchoBench.call(new Stats.Interval(0.95, 1.2, 0.96)), "level");
-        assertEquals(1, EchoBench.call(new Stats.Interval(1.0, 1.2, 0.96)), "level: 1.00 is inside");
-        assertEquals(2, EchoBench.call(new Stats.Interval(0.8, 0.99, 0.96)), "behind");
+    void theMedianIntervalAtItsEdges() {
+        Stats.Interval one = Stats.medianInterval(new double[]{1.1});
+        assertEquals(1.1, one.low());
+        assertEquals(1.1, one.high());
+        assertEquals(0.0, one.confidence(), 1e-12, "one round says nothing about the median");
+        assertEquals(0.5, Stats.medianInterval(new double[]{1, 2}).confidence(), 1e-12);
+        // 17 rounds: P(B <= 4) = 3214 / 2^17 = 2.45 %, just under the 2.5 % bound: the 5th to the 13th.
+        Stats.Interval i17 = Stats.medianInterval(java.util.stream.IntStream.rangeClosed(1, 17).mapToDouble(i -> i).toArray());
+        assertEquals(5.0, i17.low());
+        assertEquals(13.0, i17.high());
+        assertEquals(1 - 2 * 3214 / 131072.0, i17.confidence(), 1e-12);
+    }
+
+    @Test
+    void aDifferenceIsCalledOnlyWhenTheWholeIntervalAsPrintedIsOnOneSideOfOne() {
+        assertEquals(0, Resolved.call(new Stats.Interval(1.01, 1.4, 0.96)), "ahead");
+        assertEquals(1, Resolved.call(new Stats.Interval(0.95, 1.2, 0.96)), "level");
+        assertEquals(1, Resolved.call(new Stats.Interval(1.0, 1.2, 0.96)), "level: 1.00 is inside");
+        assertEquals(1, Resolved.call(new Stats.Interval(1.004, 1.2, 0.96)), "level: printed as 1.00×–1.20×");
+        assertEquals(1, Resolved.call(new Stats.Interval(0.8, 1.0, 0.96)), "level at the upper edge");
+        assertEquals(1, Resolved.call(new Stats.Interval(0.8, 0.996, 0.96)), "level: printed as 0.80×–1.00×");
+        assertEquals(2, Resolved.call(new Stats.Interval(0.8, 0.99, 0.96)), "behind");
+    }
+
+    @Test
+    void theResolvedTableCallsEachCellAndItsSummaryCountsTheCalls() {
+        Resolved r = new Resolved(5);
+        r.add("selector", 1, new double[]{1.1, 1.2, 1.3, 1.15, 1.05}, new double[]{0.7, 0.8, 0.9, 0.85, 0.75});
+        r.add("selector", 100, new double[]{0.9, 1.1, 1.0, 1.05, 0.95}, new double[]{1.1, 1.2, 1.3, 1.15, 1.05});
+        r.add("blocking", 1, new double[]{0.7, 0.8, 0.9, 0.85, 0.75}, new double[]{0.9, 1.1, 1.0, 1.05, 0.95});
+        java.io.StringWriter text = new java.io.StringWriter();
+        r.print(new java.io.PrintWriter(text, true), "Netty");
+        String out = text.toString();
+        assertTrue(out.contains("| selector | 1 | 1.15× | 1.05×–1.30× | ahead | 0.80× | 0.70×–0.90× | lower |"), out);
+        assertTrue(out.contains("| selector | 100 | 1.00× | 0.90×–1.10× | level | 1.15× | 1.05×–1.30× | higher |"), out);
+        assertTrue(out.contains("| blocking | 1 | 0.80× | 0.70×–0.90× | behind | 1.00× | 0.90×–1.10× | level |"), out);
+        assertTrue(out.contains("with 93.8 % confidence"), out);
+        assertTrue(out.contains("Resolved by these rounds: round trips ahead in 1 cell(s), level in 1, behind in 1; server CPU per "
+                + "echo lower in 1, level in 1, higher in 1."), out);
+    }
+
+    @Test
+    void withFewerThanFiveRoundsNothingIsCalled() {
+        Resolved r = new Resolved(3);
+        r.add("selector", 1, new double[]{1.1, 1.2, 1.3}, new double[]{0.7, 0.8, 0.9});
+        java.io.StringWriter text = new java.io.StringWriter();
+        r.print(new java.io.PrintWriter(text, true), "Netty");
+        String out = text.toString();
+        assertTrue(out.contains("| selector | 1 | 1.20× | 1.10×–1.30× | — | 0.80× | 0.70×–0.90× | — |"), out);
+        assertTrue(out.contains("Resolved by these rounds: nothing (too few rounds for a firm call)."), out);
     }
 }
