@@ -22,6 +22,13 @@ class StudentProgramTest {
     void aHungProgramIsKilledWithEverythingItStartedAtItsLimit() throws Exception {
         // The shell starts a child that would outlive it; the group kill takes both.
         try (StudentProgram p = StudentProgram.start("sleep 300 & echo child $!; wait", dir)) {
+            // The kill must find the child started: on a loaded machine the shell can take longer
+            // than the limit to get there, so wait for its line (no event to wait on: polled, bounded).
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (p.stdout().lines().isEmpty() && System.nanoTime() - until < 0) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, p.stdout().lines().size(), "the shell never started its child");
             StudentProgram.Ended e = p.await(Duration.ofMillis(700));
             assertTrue(e.timedOut());
             assertEquals(-1, e.exitCode());
