@@ -246,10 +246,12 @@ class ScriptedFaultsTest {
 
     @Test
     void afterTHitsTheFirstReplyToARequestThatCameThatLongAfterTheConnectionOpened() throws Exception {
-        try (EchoServer s = server("after 200ms: error"); TestClient c = new TestClient(s.address())) {
+        // T is a second, not less: 'early' must reach the server before the connection is T old,
+        // and a loaded machine (CI) can hold a thread up for a few hundred milliseconds.
+        try (EchoServer s = server("after 1s: error"); TestClient c = new TestClient(s.address())) {
             c.sendLine("early");
             assertEquals("early\n", c.readLine());
-            Thread.sleep(250); // lets the connection's age pass T; no server is waited for
+            Thread.sleep(1_050); // lets the connection's age pass T; no server is waited for
             c.sendLine("late").sendLine("later");
             assertEquals("Packet Loss\n", c.readLine());
             assertEquals("later\n", c.readLine());
