@@ -171,6 +171,15 @@ public final class ResilientClient {
     static final int MAX_SILENT_HELLOS = 3;
 
     /**
+     * A server that has answered before is given up for silence only after this long without a
+     * reply as well: with a short minimum RTO three silent HELLOs take a fifth of a second, less
+     * than a garbage-collection pause or a loaded machine's stall, and the run would end on a
+     * server that is only slow. One that never answered is not given more (it is most likely not
+     * a wire-format server at all).
+     */
+    static final long SPOKEN_SILENCE_NANOS = 2_000_000_000L;
+
+    /**
      * Replies read but not yet handled. Bounded: when the loop falls behind (a flood of replies, a
      * trace written to a terminal that does not read), the reader stops reading and TCP's flow
      * control holds the server back.
@@ -277,6 +286,7 @@ public final class ResilientClient {
         Summary run() throws IOException {
             int hardFailures = 0;
             int silentHellos = 0;
+            long silentSince = 0; // t() when the first of the current silent HELLOs went unanswered
             int answeredFailures = 0;
             try {
                 while (!window.isFinished()) {
@@ -301,7 +311,11 @@ public final class ResilientClient {
                         } catch (ConnectFailed e) {
                             switch (e.kind) {
                                 case UNREACHABLE -> hardFailures++;
-                                case SILENT -> silentHellos++;
+                                case SILENT -> {
+                                    if (silentHellos++ == 0) {
+                                        silentSince = t();
+                                    }
+                                }
                                 case ANSWERED -> answeredFailures++;
                                 case DEADLINE -> {
                                     continue;
@@ -309,6 +323,7 @@ public final class ResilientClient {
                             }
                             boolean giveUp = !policy.mayRetry(hardFailures + silentHellos)
                                     || silentHellos >= Math.min(MAX_SILENT_HELLOS, policy.maxAttempts())
+                                            && (!spoke || t() - silentSince >= SPOKEN_SILENCE_NANOS)
                                     || answeredFailures >= ANSWERED_HELLO_FAILURES_PER_ATTEMPT * policy.maxAttempts();
                             // An answered HELLO waits too, from the second in a row: a server that
                             // rejects every HELLO is not hit as fast as the loop can run, while one

@@ -378,6 +378,37 @@ class ResilientClientTest {
     }
 
     @Test
+    void aServerThatAnsweredBeforeIsGivenUpForSilenceOnlyAfterSecondsNotAfterThreeShortTries() throws Exception {
+        // The server answers the first HELLO, then drops the connection and stops accepting: the
+        // kernel still completes each new TCP handshake, nobody answers. With a 10 ms minimum RTO
+        // three silent HELLOs take well under a second, a stall a loaded machine can cause; a
+        // server that spoke is given up only after SPOKEN_SILENCE_NANOS of silence as well.
+        try (ServerSocket once = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket c = once.accept()) {
+                    byte[] header = c.getInputStream().readNBytes(12);
+                    int length = (int) dev.wirelab.common.FrameCodec.getU32(header, 8);
+                    c.getInputStream().readNBytes(length + dev.wirelab.common.FrameCodec.CRC_BYTES);
+                    c.getOutputStream().write(dev.wirelab.common.FrameCodec.encode(Frame.ack(0, new byte[0])));
+                    c.getOutputStream().flush();
+                } catch (IOException ignored) {
+                    // the assertions below say what went wrong
+                }
+            });
+            ResilientClient.Config cfg = ResilientClient.Config.to("127.0.0.1", once.getLocalPort()).withMaxAttempts(40)
+                    .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(80));
+            StringWriter trace = new StringWriter();
+            long t0 = System.nanoTime();
+            new ResilientClient(cfg, new TracePrinter(new PrintWriter(trace, true))).send(texts("x"));
+            long elapsed = System.nanoTime() - t0;
+            server.join(Duration.ofSeconds(5));
+            long silent = trace.toString().lines().filter(l -> l.contains("no connect no reply to HELLO")).count();
+            assertTrue(silent > ResilientClient.MAX_SILENT_HELLOS, "given up after " + silent + " silent HELLOs:\n" + trace);
+            assertTrue(elapsed >= ResilientClient.SPOKEN_SILENCE_NANOS, "given up after " + elapsed / 1_000_000 + " ms:\n" + trace);
+        }
+    }
+
+    @Test
     void aServerThatNeverAnswersHelloIsReportedAsNotSpeakingTheWireFormatAfterAFewTries() throws IOException {
         // Listening but never accepting: the kernel completes the TCP handshake, nobody reads the
         // HELLO. Part 1's server behaves the same way: it reads and never answers.
