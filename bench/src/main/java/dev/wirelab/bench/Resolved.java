@@ -27,7 +27,7 @@ final class Resolved {
 
     Resolved(int rounds) {
         this.rounds = rounds;
-        this.confidence = Stats.medianInterval(new double[rounds]).confidence();
+        this.confidence = Stats.medianConfidence(rounds);
     }
 
     /**

@@ -53,17 +53,35 @@ final class Stats {
         if (n == 0) {
             throw new IllegalArgumentException("no values");
         }
+        Bound b = bound(n);
+        return new Interval(v[b.k()], v[n - 1 - b.k()], 1 - 2 * b.below());
+    }
+
+    /** The confidence {@link #medianInterval} reaches with {@code n} values, whatever they are. */
+    static double medianConfidence(int n) {
+        return 1 - 2 * bound(n).below();
+    }
+
+    /** The interval's order statistic k (0-based from each end) and P(B <= k). */
+    private record Bound(int k, double below) {
+    }
+
+    private static Bound bound(int n) {
         // The true median lies below v[k] only if k or fewer rounds fell below it: P(B <= k) for
         // B ~ Binomial(n, 1/2), and the same above v[n-1-k]. The largest k with that chance at most
         // 2.5 % on each side; k = 0 (the whole range) when even that is more, as for five rounds.
         double p = Math.pow(0.5, n);
         double below = p; // P(B <= k)
         int k = 0;
-        for (int j = 1; j < n / 2 && below + binomial(n, j) * p <= 0.025; j++) {
-            below += binomial(n, j) * p;
+        for (int j = 1; j < n / 2; j++) {
+            double next = below + binomial(n, j) * p;
+            if (next > 0.025) {
+                break;
+            }
+            below = next;
             k = j;
         }
-        return new Interval(v[k], v[n - 1 - k], 1 - 2 * below);
+        return new Bound(k, below);
     }
 
     private static double binomial(int n, int j) {
