@@ -219,18 +219,15 @@ public final class InspectServer implements AutoCloseable {
             }
         } catch (HandshakeFailed e) {
             dropped.incrementAndGet();
-            String why = e.getMessage();
-            ending = () -> events.failed(peer, why);
+            ending = failed(peer, e.getMessage());
         } catch (IOException e) {
             if (!closing) {
                 dropped.incrementAndGet();
-                String why = oneLine(e);
-                ending = () -> events.failed(peer, why);
+                ending = failed(peer, oneLine(e));
             }
         } catch (RuntimeException e) {
             dropped.incrementAndGet();
-            String why = "internal error: " + oneLine(e);
-            ending = () -> events.failed(peer, why);
+            ending = failed(peer, "internal error: " + oneLine(e));
         } finally {
             closeQuietly(s);
             closeQuietly(raw);
@@ -283,6 +280,11 @@ public final class InspectServer implements AutoCloseable {
         return ssl;
     }
 
+    /** The report of a connection that ended with {@code why}, made once its slot is free. */
+    private Runnable failed(InetSocketAddress peer, String why) {
+        return () -> events.failed(peer, why);
+    }
+
     /** Why a TLS handshake failed, in the words the log shows. */
     private static final class HandshakeFailed extends Exception {
         private static final long serialVersionUID = 1L;
@@ -305,11 +307,10 @@ public final class InspectServer implements AutoCloseable {
                 n = in.read(buf);
             } catch (SocketTimeoutException e) {
                 idleClosed.incrementAndGet();
-                return () -> events.failed(peer, "nothing received for " + seconds(idle) + " s: closed (idle timeout)");
+                return failed(peer, "nothing received for " + seconds(idle) + " s: closed (idle timeout)");
             } catch (SSLException e) {
                 dropped.incrementAndGet();
-                String why = "TLS error: " + oneLine(e);
-                return () -> events.failed(peer, why);
+                return failed(peer, "TLS error: " + oneLine(e));
             } catch (SocketException e) {
                 if (closing) {
                     return null;
@@ -325,7 +326,7 @@ public final class InspectServer implements AutoCloseable {
                     // A TLS client waits for a Server Hello that will never come: closing tells
                     // it at once, and the log says why instead of showing 300 bytes of binary.
                     dropped.incrementAndGet();
-                    return () -> events.failed(peer, "it sent a TLS Client Hello, but this server runs without --tls");
+                    return failed(peer, "it sent a TLS Client Hello, but this server runs without --tls");
                 }
             }
             if (n > 0) {
