@@ -80,6 +80,25 @@ class HardeningTest {
     }
 
     @Test
+    void helloIdsThatDifferOnlyInBytesThatAreNotUtf8AreTwoClientsAndEachIsKnownAgainOnReconnect() throws Exception {
+        // Both ids read as "ab\uFFFD" when decoded as UTF-8; keyed by that text, the second
+        // client's seq 1 was taken for a retransmission of the first's: acknowledged, never delivered.
+        byte[] first = {'a', 'b', (byte) 0xff};
+        byte[] second = {'a', 'b', (byte) 0xfe};
+        List<Delivery> got = new CopyOnWriteArrayList<>();
+        try (EchoServer server = EchoServer.builder().onDelivery(got::add).start()) {
+            for (byte[] id : List.of(first, second, first)) { // the last one reconnects: a duplicate
+                try (TestClient c = new TestClient(server.address())) {
+                    c.sendFrame(new Frame(dev.wirelab.common.FrameType.HELLO, 0, id)).sendFrame(Frame.data(1, bytes("one")));
+                    assertEquals(Frame.ack(1, bytes("one")), c.readFrames(2).get(1));
+                }
+            }
+            assertEquals(2, got.size(), "seq 1 of each id delivered once: " + got);
+            assertEquals(1, server.stats().duplicatesSuppressed(), "the first id's seq 1 again, after a reconnect");
+        }
+    }
+
+    @Test
     void aHelloIdSpelledLikeAnUnnamedConnectionsKeyIsAClientOfItsOwn() throws Exception {
         List<Delivery> got = new CopyOnWriteArrayList<>();
         try (EchoServer server = EchoServer.builder().onDelivery(got::add).start()) {

@@ -20,6 +20,10 @@ import java.util.function.Consumer;
  * its own least recently seen client, never another address's. Only when the ledger as a whole is
  * full is the least recently seen client of all forgotten.
  *
+ * <p>A client is named by its HELLO id's bytes, one char per byte (ISO-8859-1), not by the id's
+ * UTF-8 text: ids that differ only in bytes that are not UTF-8 read alike as text but are two
+ * clients.
+ *
  * <p>Connections without HELLO are not in here: each is its own client, with a {@link Window} of
  * its own that ends with the connection, so no HELLO id can ever collide with one.
  */
@@ -233,7 +237,7 @@ public final class DeliveryLedger {
         forgotten++;
         // Powers of two only: a peer cycling through ids must not flood the log.
         if (Long.bitCount(forgotten) == 1) {
-            log.accept("delivery ledger: forgot client " + Log.shown(id) + " (" + why + "; at most " + maxClients
+            log.accept("delivery ledger: forgot client " + Log.shown(id.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)) + " (" + why + "; at most " + maxClients
                     + " clients, " + maxClients / ADDRESS_SHARE + " per address), " + forgotten
                     + " forgotten so far; its old retransmissions would be delivered again");
         }

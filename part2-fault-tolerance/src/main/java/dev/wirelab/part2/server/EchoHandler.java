@@ -9,6 +9,7 @@ import dev.wirelab.part2.ServerObserver;
 import dev.wirelab.part2.fault.FaultSource;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Supplier;
 
@@ -38,6 +39,12 @@ final class EchoHandler {
     private String clientId;
     /** {@link #clientId} as log lines show it: escaped, since a peer chose it. */
     private String shownId;
+    /**
+     * What the delivery ledger knows a named client by: its HELLO id's bytes, one char per byte
+     * (ISO-8859-1 maps every byte to a char and back), so two ids that differ only in bytes that
+     * are not UTF-8, and so read alike as {@link #clientId}, are still two clients.
+     */
+    private String ledgerKey;
     private boolean named;
     /**
      * Without HELLO a connection is its own client, with its own window that ends with it: an
@@ -109,9 +116,10 @@ final class EchoHandler {
 
     private void hello(Frame f) {
         String id = f.payloadText();
+        String key = new String(f.payload(), StandardCharsets.ISO_8859_1);
         String shown = id.isEmpty() ? label : Log.shown(f.payload());
         long helloNumber = faults.scripted() ? faults.script().nextHello() : 0;
-        if (named && !id.equals(clientId)) {
+        if (named && !key.equals(ledgerKey)) {
             // One id per connection: a connection cycling through ids could otherwise fill the
             // delivery ledger from a single socket and push other clients out.
             log(label + " second HELLO (" + shown + ") after " + shownId + ", refused with ERROR 0");
@@ -129,6 +137,7 @@ final class EchoHandler {
             observe(new ServerEvent.Hello(conn.arrival(), number, id, false));
         } else if (!id.isEmpty()) {
             clientId = id;
+            ledgerKey = key;
             shownId = shown;
             named = true;
             log(label + " hello from " + shownId);
@@ -152,7 +161,7 @@ final class EchoHandler {
         }
         int arrivalCount = 0;
         if (observer != null || faults.scripted()) {
-            arrivalCount = named ? server.ledger().arrive(address, clientId, seq) : unnamed.arrive(seq);
+            arrivalCount = named ? server.ledger().arrive(address, ledgerKey, seq) : unnamed.arrive(seq);
             observe(new ServerEvent.DataArrived(conn.arrival(), number, clientId, seq, arrivalCount, f.payload()));
         }
         byte[] ack = FrameCodec.encode(Frame.ack(seq, f.payload()));
@@ -162,10 +171,10 @@ final class EchoHandler {
             // The wire format's ERROR n means "n was not delivered" (and a dropped reply stands
             // for a lost request): a lost message never reaches the handler.
             // A lost copy of a message delivered before: this copy is lost, the message is not.
-            boolean before = logging && (named ? server.ledger().delivered(clientId, seq) : unnamed.marked(seq));
+            boolean before = logging && (named ? server.ledger().delivered(ledgerKey, seq) : unnamed.marked(seq));
             log(label + " lost seq=" + seq + " from " + shownId + (before
                     ? ", this copy not delivered (an earlier copy was)" : ", not delivered"));
-        } else if (named ? server.ledger().markDelivered(address, clientId, seq) : DeliveryLedger.markLocal(unnamed, seq)) {
+        } else if (named ? server.ledger().markDelivered(address, ledgerKey, seq) : DeliveryLedger.markLocal(unnamed, seq)) {
             server.delivered.increment();
             log(label + " delivered seq=" + seq + " from " + shownId);
             observe(new ServerEvent.Delivered(conn.arrival(), number, clientId, seq));
