@@ -116,8 +116,9 @@ public final class GradeOptions {
         table.header("wirelab grade " + part + ": " + scenarios.size() + " scenario" + (scenarios.size() == 1 ? "" : "s")
                         + ", seed " + seed + (timeScale == 1.0 ? "" : ", time limits x" + timeScale),
                 List.of(who + ": " + command.template()));
+        long start = System.nanoTime();
         List<Result> results = Grading.run(scenarios, runner, jobs, timeScale, table, table::row);
-        Run run = new Run(part, command.template(), seed, timeScale, results);
+        Run run = new Run(part, command.template(), seed, timeScale, results, java.time.Duration.ofNanos(System.nanoTime() - start));
         table.details(run);
         if (json != null) {
             ReportFiles.writeJson(json, ReportFiles.json(run));

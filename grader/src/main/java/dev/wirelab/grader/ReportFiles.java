@@ -38,6 +38,7 @@ public final class ReportFiles {
         root.put("total", run.results().size());
         root.put("score", run.score());
         root.put("max_score", run.maxScore());
+        root.put("elapsed_ms", run.elapsed().toMillis());
         ArrayNode scenarios = root.putArray("scenarios");
         for (Result r : run.results()) {
             ObjectNode s = scenarios.addObject();
@@ -79,7 +80,7 @@ public final class ReportFiles {
     public static ObjectNode gradescope(Run run) {
         ObjectNode root = JSON.createObjectNode();
         root.put("score", run.score());
-        root.put("execution_time", Math.round(run.results().stream().mapToLong(r -> r.elapsed().toMillis()).sum() / 1000.0));
+        root.put("execution_time", Math.round(run.elapsed().toMillis() / 1000.0)); // wall time, as Gradescope means it
         root.put("output", run.passed() + " of " + run.results().size() + " scenarios passed (wirelab grade " + run.part()
                 + ", seed " + run.seed() + ")");
         root.put("visibility", "visible");

@@ -1,5 +1,6 @@
 package dev.wirelab.grader;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -7,8 +8,10 @@ import java.util.List;
  *
  * @param part    {@code part2} or {@code part3}
  * @param command the student's command as given (with its placeholders)
+ * @param elapsed wall time of the whole run: with {@code --jobs} above 1 scenarios overlap, so it
+ *                is less than the sum of their times
  */
-public record Run(String part, String command, long seed, double timeScale, List<Result> results) {
+public record Run(String part, String command, long seed, double timeScale, List<Result> results, Duration elapsed) {
 
     public Run {
         results = List.copyOf(results);

@@ -40,7 +40,7 @@ class ReportFilesTest {
         return new Run("part3", "python3 c.py {host} {port}", 7, 1.0, List.of(
                 Result.pass(ok, List.of(), Duration.ofMillis(250), ok.limit(), p),
                 Result.fail(bad, "message 3 was never delivered: your client did not send it again", List.of("  1.000 ms  --> DATA 3"),
-                        List.of(), Duration.ofMillis(900), bad.limit(), p)));
+                        List.of(), Duration.ofMillis(900), bad.limit(), p)), Duration.ofMillis(2600));
     }
 
     @Test
@@ -55,6 +55,7 @@ class ReportFilesTest {
         assertTrue(drop.get("output").asText().contains("FAIL: message 3 was never delivered"), drop.toString());
         assertTrue(drop.get("output").asText().contains("--> DATA 3"), drop.toString());
         assertEquals("passed", gs.get("tests").get(0).get("status").asText());
+        assertEquals(3, gs.get("execution_time").asInt(), "the run's wall time (2.6 s), not the scenarios' sum (1.15 s)");
     }
 
     @Test
