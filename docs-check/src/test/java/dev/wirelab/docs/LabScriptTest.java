@@ -385,6 +385,33 @@ class LabScriptTest {
     }
 
     @Test
+    void theFirstBuildSaysItDownloadsALaterOneNamesTheFileThatChangedAndFreshJarsBuildNothing() throws Exception {
+        mvnw("""
+                cd "$(dirname "$0")"
+                for m in part1-inspection part2-fault-tolerance part3-resilient-client grader bench; do
+                  mkdir -p $m/target && : > $m/target/$m.jar
+                done
+                """);
+        Path source = Files.createDirectories(project.resolve("part2-fault-tolerance/src")).resolve("Echo.java");
+        Files.writeString(source, "");
+
+        Run first = lab("part2", "--help");
+        assertTrue(first.err().contains("(the first build downloads dependencies and takes a few minutes)"), first.err());
+
+        Run fresh = lab("part2", "--help");
+        assertFalse(fresh.err().contains("building"), fresh.err());
+
+        // A source newer than the jars, as an edit makes it (the clock's resolution may be coarse).
+        Files.setLastModifiedTime(source, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        Run edited = lab("part2", "--help");
+        assertEquals(0, edited.exit(), edited.out() + edited.err());
+        assertTrue(edited.err().contains("lab: rebuilding wirelab with " + jdk
+                + " (part2-fault-tolerance/src/Echo.java changed since the last build; about a minute)..."), edited.err());
+        assertFalse(edited.err().contains("first build"), edited.err());
+        assertEquals(2, mvnwCalls().lines().count(), mvnwCalls());
+    }
+
+    @Test
     void aLockLeftByAKilledLabIsTakenOver() throws Exception {
         slowBuildingMvnw();
         Path lock = Files.createDirectories(project.resolve("target/lab-build.lock"));
