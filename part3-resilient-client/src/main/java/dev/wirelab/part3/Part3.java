@@ -37,6 +37,6 @@ public final class Part3 implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Cli.missingCommand(spec);
     }
 }

@@ -580,7 +580,7 @@ public final class ResilientClient {
                     // Before the first connection a refusal is no fault to ride out: there is no
                     // server (a server that restarts mid-run is retried with backoff below).
                     if (e instanceof UnknownHostException) {
-                        throw new UnknownHostException("unknown host " + cfg.host());
+                        throw new UnknownHostException(cfg.host());
                     }
                     if (e instanceof ConnectException && (e.getMessage() == null
                             || e.getMessage().toLowerCase(Locale.ROOT).contains("refused"))) {

@@ -184,6 +184,15 @@ class CommandsTest {
     }
 
     @Test
+    void aHostNameThatDoesNotResolveIsNamedOnceInOneLine() {
+        // .invalid never resolves (RFC 2606), with or without a network.
+        Run r = part3("client", "--host", "no-such-host.invalid", "--port", "9", "--message", "hello");
+        assertEquals(1, r.exit());
+        assertEquals("", r.out());
+        assertEquals("error: unknown host: no-such-host.invalid", r.err().strip());
+    }
+
+    @Test
     void aServerThatNeverAnswersHelloIsNotedWhileRetriedThenNamedInOneLine() throws IOException {
         try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             Run r = part3("client", "--port", String.valueOf(silent.getLocalPort()), "--host", "127.0.0.1", "--message", "x",
