@@ -33,7 +33,7 @@ public final class Bench implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Cli.missingCommand(spec);
     }
 
     /** {@code ./lab bench all}: every benchmark with its defaults, in the order of docs/performance.md. */

@@ -93,6 +93,16 @@ public final class Cli {
         }
     }
 
+    /**
+     * What a command that only groups others does when it is given none: a usage error, exit 2,
+     * naming them, as {@code git} does for a missing verb (its help stays on {@code --help}).
+     */
+    public static ParameterException missingCommand(CommandSpec spec) {
+        return new ParameterException(spec.commandLine(),
+                "Missing command: one of " + String.join(", ", spec.subcommands().keySet().stream()
+                        .filter(name -> !name.equals("help")).toList()));
+    }
+
     /** The exit code for an exception thrown by a command (see the class comment). */
     public static int exitCode(Throwable ex) {
         return switch (ex) {

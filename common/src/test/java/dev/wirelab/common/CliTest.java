@@ -71,8 +71,12 @@ class CliTest {
     @Command(name = "part9", mixinStandardHelpOptions = true, subcommands = Sample.class,
             description = "A part with one command.")
     static class Parent implements Runnable {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
+            throw Cli.missingCommand(spec);
         }
     }
 
@@ -151,6 +155,13 @@ class CliTest {
     void aMistypedCommandGetsTheLikelyOneNamed() {
         assertEquals(Cli.USAGE, run(new Parent(), "sampel"));
         assertEquals("error: Unknown command: 'sampel'; did you mean sample? (see: part9 --help)", errLine());
+    }
+
+    @Test
+    void aPartGivenNoCommandIsAUsageErrorNamingItsCommands() {
+        assertEquals(Cli.USAGE, run(new Parent()));
+        assertEquals("error: Missing command: one of sample (see: part9 --help)", errLine());
+        assertEquals("", out.toString());
     }
 
     @Test

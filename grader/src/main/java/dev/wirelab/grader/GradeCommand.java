@@ -1,5 +1,6 @@
 package dev.wirelab.grader;
 
+import dev.wirelab.common.Cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -16,6 +17,6 @@ public final class GradeCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Cli.missingCommand(spec);
     }
 }

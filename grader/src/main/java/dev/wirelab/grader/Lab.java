@@ -21,6 +21,6 @@ public final class Lab implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Cli.missingCommand(spec);
     }
 }

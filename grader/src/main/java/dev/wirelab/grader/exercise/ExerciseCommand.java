@@ -1,5 +1,6 @@
 package dev.wirelab.grader.exercise;
 
+import dev.wirelab.common.Cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -15,6 +16,6 @@ public final class ExerciseCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Cli.missingCommand(spec);
     }
 }

@@ -20,6 +20,6 @@ public final class Part2 implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw Cli.missingCommand(spec);
     }
 }
