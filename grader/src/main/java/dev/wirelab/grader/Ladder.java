@@ -71,13 +71,14 @@ public final class Ladder {
         int from = Math.max(0, end - n);
         List<String> out = new ArrayList<>();
         if (from > 0) {
-            out.add("(" + from + " earlier events left out)");
+            out.add("(" + from + " earlier " + (from == 1 ? "event" : "events") + " left out)");
         }
         out.addAll(TraceEvent.ladder(sorted.subList(from, end).stream().map(Entry::event).toList()).lines().toList());
         if (end < sorted.size()) {
-            out.add("(" + (sorted.size() - end) + " later events left out)");
+            int later = sorted.size() - end;
+            out.add("(" + later + " later " + (later == 1 ? "event" : "events") + " left out)");
         } else if (dropped > 0) {
-            out.add("(" + dropped + " more events were not recorded)");
+            out.add("(" + dropped + (dropped == 1 ? " more event was" : " more events were") + " not recorded)");
         }
         return Collections.unmodifiableList(out);
     }

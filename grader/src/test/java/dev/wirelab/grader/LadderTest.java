@@ -38,4 +38,16 @@ class LadderTest {
                 "     5.000 ms      e5",
                 "(4 later events left out)"), ladder.window(late, 1, 4));
     }
+
+    @Test
+    void oneEventLeftOutIsOneEvent() {
+        Ladder ladder = new Ladder(0);
+        for (int i = 0; i < 4; i++) {
+            ladder.add(i * 1_000_000L, Arrow.NOTE, "e" + i, "");
+        }
+        assertEquals(List.of("(1 earlier event left out)",
+                "     1.000 ms      e1",
+                "     2.000 ms      e2",
+                "(1 later event left out)"), ladder.window(1, 1, 2));
+    }
 }
