@@ -27,8 +27,8 @@ import java.util.zip.CRC32C;
  * HOST:PORT, and exits 0 once every message is acknowledged, non-zero if it gives up.
  *
  * <p>The plumbing is done: frames, CRC-32C, connecting, HELLO, reading stdin. As it is, the
- * client works on a perfect network and gives up at the first fault. Making it reliable is your
- * part: the TODOs in {@link #run}, in the order that the grader's scenarios need them.
+ * client works while nothing is lost or damaged (a late reply only makes it wait) and gives up
+ * at the first lost, refused or damaged message. Making it reliable is your part: the TODOs in {@link #run}, in the order that the grader's scenarios need them.
  */
 public class Client {
 

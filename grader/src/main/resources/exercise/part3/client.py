@@ -7,8 +7,8 @@ Reads the messages from stdin, one per line, sends each as a DATA frame to the e
 HOST:PORT, and exits 0 once every message is acknowledged, non-zero if it gives up.
 
 The plumbing is done: frames, CRC-32C, connecting, HELLO, reading stdin. As it is, the client
-works on a perfect network and gives up at the first fault. Making it reliable is your part:
-the TODOs below, in the order that the grader's scenarios need them.
+works while nothing is lost or damaged (a late reply only makes it wait) and gives up at the
+first lost, refused or damaged message. Making it reliable is your part: the TODOs below, in the order that the grader's scenarios need them.
 """
 import os
 import socket
