@@ -103,9 +103,17 @@ class GradePart2Test {
 
     @Test
     void aServerWhoseDelayHoldsUpEveryClientFailsOnlyTheOtherClientsScenario() throws Exception {
-        GraderCli.Outcome o = grade("good_echo.py shared-delay", "--time-scale", "1"); // how late B is names the bug
+        GraderCli.Outcome o = grade("good_echo.py shared-delay", "--time-scale", "1");
         assertEquals(new TreeSet<>(Set.of("delay-other-clients")), o.failed(), o.transcript());
         assertTrue(o.problems().get("delay-other-clients").contains("client A's delay held it up"), o.transcript());
+    }
+
+    @Test
+    void aSharedDelayIsToldByTheGapBetweenTheRepliesSoAGenerousTimeScaleDoesNotLetItPass() throws Exception {
+        // At --time-scale 3 B's reply may be 750 ms late; held up by A's, it is about 400 ms late.
+        GraderCli.Outcome o = grade("good_echo.py shared-delay", "--only", "delay-other-clients", "--time-scale", "3");
+        assertEquals(new TreeSet<>(Set.of("delay-other-clients")), o.failed(), o.transcript());
+        assertTrue(o.problems().get("delay-other-clients").contains("after client A's reply, instead of 0.200 s"), o.transcript());
     }
 
     @Test

@@ -62,7 +62,7 @@ public final class ServerScenarios {
     }
 
     static String tolerance() {
-        return "-" + EARLY.toMillis() + "/+" + LATE.toMillis() + " ms";
+        return "-" + EARLY.toMillis() + "/+" + LATE.toMillis() + " ms, the +" + LATE.toMillis() + " times --time-scale";
     }
 
     // ---- the probes ------------------------------------------------------------------------
@@ -315,13 +315,19 @@ public final class ServerScenarios {
 
     static void delayOtherClients(Exchange x) throws Exception {
         long d = seconds(x.scenario().delay());
+        long offset = 200_000_000L; // B's line arrives while A's reply is being delayed
         LineClient a = x.client("client A");
         LineClient b = x.client("client B");
         byte[] la = line("A says hello");
         byte[] lb = line("B says hello");
         long sentA = a.send(la);
-        Thread.sleep(200); // B's line arrives while A's reply is being delayed
+        Thread.sleep(offset / 1_000_000);
         long sentB = b.send(lb);
+        // A's reply is read first, so that both arrival times are the real ones: B's is due
+        // 'offset' after A's, and a server whose delay holds up every client sends it a whole
+        // delay after A's instead.
+        LineClient.Reply ra = a.read(REPLY_WAIT.plusNanos(d), sentA);
+        Exchange.noReply(a, 1, la, ra, REPLY_WAIT.plusNanos(d));
         LineClient.Reply rb = b.read(REPLY_WAIT.plusNanos(d), sentB);
         if (rb.kind() == LineClient.Kind.NONE) {
             throw fail("client B got no reply within " + Durations.seconds(REPLY_WAIT.toNanos() + d)
@@ -331,12 +337,18 @@ public final class ServerScenarios {
         if (!Arrays.equals(rb.bytes(), lb)) {
             throw fail("the reply to client B was " + LineClient.preview(rb.bytes()) + ", not its echo");
         }
+        // The gap between the two replies, not B's lateness, tells a shared delay: a slow machine
+        // (and its --time-scale) makes both replies late alike, so this holds at any time scale.
+        long gap = rb.at() - ra.at();
+        if (gap > (offset + d) / 2) {
+            throw fail("client B's reply came " + Durations.seconds(rb.at() - sentB) + " after its line and "
+                    + Durations.seconds(gap) + " after client A's reply, instead of " + Durations.seconds(offset)
+                    + " (as its line was): client A's delay held it up; each client's delay must hold up only that client's replies");
+        }
         String late = lateness(x, "client B's reply", rb.at() - sentB, d);
         if (late != null) {
-            throw fail(late + (rb.at() - sentB > d + (d - 200_000_000L) / 2 ? ": client A's delay held it up; each client's delay must hold up only that client's replies" : ""));
+            throw fail(late);
         }
-        LineClient.Reply ra = a.read(REPLY_WAIT.plusNanos(d), sentA);
-        Exchange.noReply(a, 1, la, ra, REPLY_WAIT.plusNanos(d));
         String lateA = lateness(x, "client A's reply", ra.at() - sentA, d);
         if (lateA != null) {
             throw fail(lateA);
