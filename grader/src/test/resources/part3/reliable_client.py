@@ -11,6 +11,7 @@
 #   new-session    a new session id for every connection, so a reconnect looks like a new client
 #   renumber       a retransmission goes out under a new seq, as if it were a new message
 #   eager          a fixed 5 ms timeout, never adapted, never backed off (60 attempts: 300 ms)
+#   no-last-ack    sends the last message and exits 0 at once, without waiting for its ACK
 # Two more are gaps the scenarios leave, kept to show what the docs say (they pass):
 #   fixed-timer    a fixed 1 s timeout: no RTT samples, no backoff
 #   skip-crc       skips the CRC-32C check only; type, seq and the echoed payload are still checked
@@ -151,6 +152,9 @@ def main():
             except OSError:
                 sock = None
                 continue
+            if bug == "no-last-ack" and seq == len(messages):
+                sock.close()
+                return 0
             sent = time.monotonic()
             outcome = await_reply(sock, seq, payload, sent + timeout)
             if outcome == "ack":

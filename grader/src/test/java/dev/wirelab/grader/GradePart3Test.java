@@ -80,12 +80,13 @@ class GradePart3Test {
 
     static Stream<Arguments> brokenClients() {
         return Stream.of(
-                Arguments.of("no-retransmit", List.of(), Set.of("drop", "error", "ack-drop", "corrupt-undelivered", "corrupt-length",
+                Arguments.of("no-retransmit", List.of(), Set.of("drop", "drop-last", "error", "ack-drop", "corrupt-undelivered", "corrupt-length",
                         "stale-ack", "delay-spike", "reset", "burst", "random-mix", "efficiency"), "was never delivered"),
                 Arguments.of("no-crc", List.of(), Set.of("corrupt-undelivered"), "so its CRC-32C did not match"),
                 Arguments.of("any-ack", List.of(), Set.of("stale-ack", "random-mix"), "a stale ACK is no answer"),
                 Arguments.of("no-reconnect", List.of(), Set.of("corrupt-undelivered", "corrupt-length", "reset", "random-mix"), "reconnect"),
                 Arguments.of("eager", List.of(), Set.of("delay-spike", "efficiency"), ""),
+                Arguments.of("no-last-ack", List.of(), Set.of("drop-last", "efficiency"), "without waiting for its ACK"),
                 Arguments.of("new-session", List.of("--only", "clean,reset,corrupt-length,duplicate-ack"), Set.of("reset", "corrupt-length"),
                         "under a new session id"),
                 Arguments.of("renumber", List.of("--only", "clean,ack-drop"), Set.of("ack-drop"), "a retransmission keeps its message's seq"));

@@ -226,6 +226,12 @@ final class ClientChecks {
         ServerLog.Reply stale = staleAckAfter(last, m);
         if (stale != null && then.startsWith("went on")) {
             lesson = staleLesson(stale, m);
+        } else if (m == messages.size() && copies.size() == 1 && !e.ended().timedOut() && e.ended().exitCode() == 0) {
+            // Sent the last message and left: with nothing after it, no later message shows the gap.
+            then = "exited with code 0 " + Durations.millis(Math.max(0, e.ended().endedAt() - last.at()))
+                    + " after sending it, without waiting for its ACK";
+            lesson = "a message is delivered only once its ACK has come: wait for every ACK, the last one too"
+                    + " (and send again when none comes in time) before you exit 0";
         }
         return new Verdict(head + sent + what + ", and your client " + then + ": " + lesson, at, AFTER);
     }

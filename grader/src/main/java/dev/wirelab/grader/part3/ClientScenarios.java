@@ -37,6 +37,9 @@ public final class ClientScenarios {
                     "hello: error", null, 10, LIMIT, false, null),
             new ClientScenario("drop", "DATA 3 is lost on its way (no reply at all): your client must time out and send it again.",
                     "seq 3: drop", null, 10, LIMIT, false, null),
+            new ClientScenario("drop-last", "The last DATA (message 10) is lost on its way: a client that exits once it has sent"
+                    + " everything, without waiting for the last ACK, has lost it; wait for every ACK before you exit 0.",
+                    "seq 10: drop", null, 10, LIMIT, false, null),
             new ClientScenario("error", "The server answers DATA 3 with ERROR 3 \"Packet Loss\" (not delivered): send it again.",
                     "seq 3: error", null, 10, LIMIT, false, null),
             new ClientScenario("ack-drop", "DATA 3 is delivered but its ACK is lost: your client sends it again, and it must not be delivered twice.",
