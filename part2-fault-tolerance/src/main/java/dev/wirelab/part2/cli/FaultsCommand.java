@@ -70,7 +70,15 @@ final class FaultsCommand implements Callable<Integer> {
         } catch (ConnectException e) {
             throw new UserError("nothing answers on " + admin + ": is the server running with --admin " + port() + "?");
         } catch (IOException e) {
-            throw new UserError("the admin API on " + admin + " failed: " + e.getMessage());
+            String why = String.valueOf(e.getMessage());
+            if (why.startsWith("Invalid status line")) {
+                // Something answered, but not in HTTP: most often the echo port, given by mistake.
+                String said = why.replaceFirst("^Invalid status line: ?", "").replaceAll("^\"|\"$", "");
+                throw new UserError("what answers on " + admin + " is not the admin API: it answered \""
+                        + dev.wirelab.common.Bytes.escape(said.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        + "\" to an HTTP request (the echo port?); give --admin the port the server printed after 'admin API on'");
+            }
+            throw new UserError("the admin API on " + admin + " failed: " + why);
         }
         if (r.statusCode() == 400) {
             throw new UserError(r.body().strip().replaceFirst("^error: ", ""), CommandLine.ExitCode.USAGE);

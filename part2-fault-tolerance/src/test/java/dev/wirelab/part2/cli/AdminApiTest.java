@@ -154,4 +154,15 @@ class AdminApiTest {
         assertEquals(1, dead.exit());
         assertTrue(dead.err().startsWith("error: nothing answers on 127.0.0.1:"), dead.err());
     }
+
+    @Test
+    void theFaultsCommandPointedAtTheEchoPortSaysItIsNotTheAdminApi() throws Exception {
+        try (EchoServer server = EchoServer.builder().faults(FaultConfig.none().withLoss(1.0)).start()) {
+            String at = "127.0.0.1:" + server.address().getPort();
+            CommandTest.Run wrong = CommandTest.run("faults", "--admin", at);
+            assertEquals(1, wrong.exit());
+            assertEquals("error: what answers on " + at + " is not the admin API: it answered \"Packet Loss\" to an HTTP request"
+                    + " (the echo port?); give --admin the port the server printed after 'admin API on'", wrong.err().strip());
+        }
+    }
 }
