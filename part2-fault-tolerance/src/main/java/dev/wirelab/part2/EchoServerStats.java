@@ -24,7 +24,8 @@ public record EchoServerStats(long connections, long active, long messages, long
     public static final String HELP = "Counters on Ctrl-C: connections accepted; messages = lines + data (DATA frames"
             + " received); delivered and duplicates-suppressed count DATA frames only (a line has no seq, so it is never"
             + " 'delivered'); rejected counts connections closed for bad input or idleness; refused, connections over"
-            + " --max-connections; faults: the faults applied, by kind (" + FaultTotals.KINDS + "), those that happened.";
+            + " --max-connections; faults: the faults applied, by kind (" + FaultTotals.KINDS + "), those that happened,"
+            + " one per reply changed: a HELLO's ACK is a reply too (with --delay, each HELLO adds one delay to the count).";
 
     public EchoServerStats {
         faults = FaultTotals.complete(faults);

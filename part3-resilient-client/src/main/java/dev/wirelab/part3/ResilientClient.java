@@ -356,7 +356,7 @@ public final class ResilientClient {
                     }
                     step();
                     if (tooManyFailedInARow() && !window.isFinished()) {
-                        stop(failedInARow + " messages in a row failed");
+                        stop(failedInARow + (failedInARow == 1 ? " message failed" : " messages in a row failed"));
                     }
                 }
             } finally {

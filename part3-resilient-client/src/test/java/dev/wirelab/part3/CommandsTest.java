@@ -217,7 +217,7 @@ class CommandsTest {
             assertEquals(1, r.exit());
             assertTrue(r.err().lines().anyMatch(l -> l.matches("note: seq 1 failed 3 times \\(last: no reply in time\\), sending it again;"
                     + " 0 of 5 delivered after [0-9.]+ s")), r.err());
-            assertTrue(r.err().contains("error: 5 of 5 messages not delivered; gave up the run: 1 messages in a row failed"), r.err());
+            assertTrue(r.err().contains("error: 5 of 5 messages not delivered; gave up the run: 1 message failed"), r.err());
         }
     }
 

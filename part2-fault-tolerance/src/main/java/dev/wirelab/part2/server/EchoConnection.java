@@ -355,7 +355,8 @@ public final class EchoConnection implements Served, Outbound.Host {
         outbound.closed();
         loop.removed(this);
         server.closed(this);
-        log(label + " closed: " + why + " (" + handler.messages() + " messages)");
+        long messages = handler.messages();
+        log(label + " closed: " + why + " (" + messages + (messages == 1 ? " message)" : " messages)"));
         if (observer != null) {
             long now = System.nanoTime();
             if (rst && why.equals("reset sent") && !resetSent) {
