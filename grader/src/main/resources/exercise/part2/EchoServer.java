@@ -83,19 +83,39 @@ public class EchoServer {
         System.out.println(who + " closed");
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length != 4) {
-            System.err.println("usage: java EchoServer.java PORT DELAY LOSS CORRUPT");
+    public static void main(String[] args) {
+        int port;
+        EchoServer server;
+        try {
+            if (args.length != 4) {
+                throw new IllegalArgumentException("4 arguments, got " + args.length);
+            }
+            port = Integer.parseInt(args[0]);
+            server = new EchoServer(Double.parseDouble(args[1]), Double.parseDouble(args[2]), Double.parseDouble(args[3]));
+        } catch (IllegalArgumentException e) { // NumberFormatException is one
+            System.err.println("usage: java EchoServer.java PORT DELAY LOSS CORRUPT (" + e.getMessage() + ")");
             System.exit(2);
+            return;
         }
-        int port = Integer.parseInt(args[0]);
-        EchoServer server = new EchoServer(Double.parseDouble(args[1]), Double.parseDouble(args[2]), Double.parseDouble(args[3]));
-        try (ServerSocket listener = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
-            System.out.println("echo server on 127.0.0.1:" + port + ", delay " + args[1] + " s, loss " + args[2] + ", corrupt " + args[3]);
+        ServerSocket listener;
+        try {
+            listener = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException | IllegalArgumentException e) {
+            // One line, not a stack trace: e.g. another server (an earlier run?) has the port.
+            System.err.println("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        System.out.println("echo server on 127.0.0.1:" + port + ", delay " + args[1] + " s, loss " + args[2] + ", corrupt " + args[3]);
+        try (listener) {
             while (true) {
                 Socket s = listener.accept();
                 new Thread(() -> server.serve(s), "client " + s.getRemoteSocketAddress()).start();
             }
+        } catch (IOException e) {
+            // The listening socket itself failed (out of file descriptors, say), not one client.
+            System.err.println("cannot accept on 127.0.0.1:" + port + ": " + e.getMessage());
+            System.exit(1);
         }
     }
 }

@@ -60,14 +60,21 @@ def serve(conn, addr, delay, loss, corrupt):
 
 
 def main():
-    if len(sys.argv) != 5:
-        sys.exit("usage: echo.py PORT DELAY LOSS CORRUPT")
-    port = int(sys.argv[1])
-    delay, loss, corrupt = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    try:
+        if len(sys.argv) != 5:
+            raise ValueError("4 arguments, got %d" % (len(sys.argv) - 1))
+        port = int(sys.argv[1])
+        delay, loss, corrupt = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    except ValueError as e:
+        print("usage: echo.py PORT DELAY LOSS CORRUPT (%s)" % e, file=sys.stderr)
+        sys.exit(2)
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", port))
-    server.listen()
+    try:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+    except (OSError, OverflowError) as e:
+        sys.exit("cannot listen on 127.0.0.1:%d: %s" % (port, e.strerror if isinstance(e, OSError) else e))
     print("echo server on 127.0.0.1:%d, delay %s s, loss %s, corrupt %s" % (port, delay, loss, corrupt), flush=True)
     while True:
         conn, addr = server.accept()

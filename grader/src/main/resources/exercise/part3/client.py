@@ -131,13 +131,19 @@ TIMEOUT = 2.0
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: client.py HOST PORT < messages")
-    host, port = sys.argv[1], int(sys.argv[2])
+    if len(sys.argv) != 3 or not sys.argv[2].isdigit() or not 0 < int(sys.argv[2]) < 65536:
+        print("usage: client.py HOST PORT < messages (PORT is a number from 1 to 65535)", file=sys.stderr)
+        return 2
+    host, port = sys.argv[1], sys.argv[2]
+    port = int(port)
     messages = read_messages()
     # One id per run: a new run numbers from 1 again, so it must not look like the old session.
     session_id = "starter#" + os.urandom(4).hex()
-    sock = connect(host, port, session_id, TIMEOUT)
+    try:
+        sock = connect(host, port, session_id, TIMEOUT)
+    except (FrameError, OSError) as e:  # OSError: refused, reset, timed out, unknown host
+        log("!!  no session with %s:%d: %s" % (host, port, e))
+        return 1
 
     for seq, payload in enumerate(messages, start=1):
         sock.sendall(encode(DATA, seq, payload))
@@ -171,4 +177,10 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (FrameError, OSError) as e:
+        # Anything not handled above (a send into a connection that just closed): one line, not
+        # a traceback, so that the grader's view of your stderr shows your own trace.
+        log("!!  %s" % e)
+        sys.exit(1)

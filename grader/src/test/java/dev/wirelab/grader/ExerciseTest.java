@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.wirelab.grader.exercise.Starter;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +102,56 @@ class ExerciseTest {
         List<String> grade = init(dir, "part3", "java");
         assertTrue(Files.readString(dir.resolve("Client.java")).contains("// TODO 4:"));
         assertFailed(Set.of("error"), tmp.resolve("r.json"), grade, "clean,error");
+    }
+
+    @Test
+    void eachStarterStopsWithOneLineNotAStackTraceWhenItCannotConnectOrListenOrIsMisused() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        boolean python = GraderCli.hasPython();
+        // Bound but not listening: a connection to it is refused, and no other program can take the port meanwhile.
+        try (Socket refusing = new Socket(); ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            String closed = String.valueOf(refusing.getLocalPort());
+            String busy = String.valueOf(taken.getLocalPort());
+            Path c = tmp.resolve("c");
+            Path s = tmp.resolve("s");
+            init(c, "part3", "java");
+            init(s, "part2", "java");
+            assertOneLine(1, "Connection refused", c, java, "Client.java", "127.0.0.1", closed);
+            assertOneLine(2, "usage: java Client.java HOST PORT", c, java, "Client.java", "127.0.0.1", "99999");
+            assertOneLine(1, "cannot listen on 127.0.0.1:" + busy, s, java, "EchoServer.java", busy, "0", "0", "0");
+            assertOneLine(2, "usage: java EchoServer.java PORT DELAY LOSS CORRUPT", s, java, "EchoServer.java", busy, "half", "0", "0");
+            if (python) {
+                Path pc = tmp.resolve("pc");
+                Path ps = tmp.resolve("ps");
+                init(pc, "part3", "python");
+                init(ps, "part2", "python");
+                assertOneLine(1, "no session with 127.0.0.1:" + closed, pc, "python3", "client.py", "127.0.0.1", closed);
+                assertOneLine(2, "usage: client.py HOST PORT", pc, "python3", "client.py", "127.0.0.1", "port");
+                assertOneLine(1, "cannot listen on 127.0.0.1:" + busy, ps, "python3", "echo.py", busy, "0", "0", "0");
+                assertOneLine(2, "usage: echo.py PORT DELAY LOSS CORRUPT", ps, "python3", "echo.py", busy, "0", "0");
+            }
+        }
+        assumeTrue(python, "python3 (3.8+) is not installed: only the Java starters were run");
+        // What a student sees first: the python client's stderr under a lost HELLO, in the grader's report.
+        GraderCli.Outcome o = GraderCli.run(tmp.resolve("r.json"), "grade", "part3", "--client",
+                "python3 " + tmp.resolve("pc/client.py") + " {host} {port}", "--only", "hello-lost");
+        assertEquals(Set.of("hello-lost"), o.failed(), o.transcript());
+        assertTrue(o.out().contains("| !!  no session with 127.0.0.1:") && o.out().contains("HELLO answered with ERROR 0"), o.out());
+        assertTrue(!o.out().contains("Traceback"), o.out());
+    }
+
+    /** Runs a starter with stdin "hi" and checks its exit code and that it said one line on stderr, naming {@code what}. */
+    private static void assertOneLine(int exit, String what, Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).start();
+        p.getOutputStream().write("hi\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " did not stop");
+        String text = new String(err, StandardCharsets.UTF_8);
+        assertEquals(exit, p.exitValue(), String.join(" ", command) + ":\n" + text);
+        assertEquals(1, text.lines().count(), String.join(" ", command) + ":\n" + text);
+        assertTrue(text.contains(what), String.join(" ", command) + ":\n" + text);
     }
 
     /** Runs a command line with sh in {@code dir} and returns the lines it printed. */
