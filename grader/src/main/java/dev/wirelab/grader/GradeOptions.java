@@ -39,8 +39,17 @@ public final class GradeOptions {
     int jobs;
 
     @Option(names = "--time-scale", paramLabel = "X", defaultValue = "1.0",
-            description = "Multiply every time limit by X, e.g. 2 on a slow machine (default: ${DEFAULT-VALUE}).")
+            description = "Multiply every time limit by X, e.g. 2 on a slow machine; below 1 a correct program can fail"
+                    + " (default: ${DEFAULT-VALUE}).")
     double timeScale;
+
+    /**
+     * Said under the header of a run with {@code --time-scale} below 1: it shortens the limits but
+     * not what a scenario makes a client wait (a held reply, a burst's timeouts), so a FAIL there
+     * need not be the program's fault.
+     */
+    static final String SHORTER_LIMITS = "note: --time-scale below 1 shortens the limits, not the faults' own delays and the"
+            + " waits they cause, so a correct program can fail; grade with 1 or more";
 
     /** The scenarios {@code --only} picked, in their own order; all without it. */
     public <S extends Scenario> List<S> select(List<S> all) {
@@ -115,7 +124,8 @@ public final class GradeOptions {
         TableReport table = new TableReport(out, scenarios);
         table.header("wirelab grade " + part + ": " + scenarios.size() + " scenario" + (scenarios.size() == 1 ? "" : "s")
                         + ", seed " + seed + (timeScale == 1.0 ? "" : ", time limits x" + timeScale),
-                List.of(who + ": " + command.template()));
+                timeScale >= 1.0 ? List.of(who + ": " + command.template())
+                        : List.of(who + ": " + command.template(), SHORTER_LIMITS));
         long start = System.nanoTime();
         List<Result> results = Grading.run(scenarios, runner, jobs, timeScale, table, table::row);
         Run run = new Run(part, command.template(), seed, timeScale, results, java.time.Duration.ofNanos(System.nanoTime() - start));

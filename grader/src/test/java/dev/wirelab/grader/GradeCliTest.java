@@ -76,6 +76,9 @@ class GradeCliTest {
         assertEquals(1, o.exitCode(), o.transcript());
         assertTrue(o.problems().get("clean").contains("was still running at the 1 s time limit (it was killed)"), o.transcript());
         assertTrue(o.json().get("scenarios").get(0).get("program").get("timed_out").asBoolean());
+        assertTrue(o.out().contains(GradeOptions.SHORTER_LIMITS), "a scale below 1 says a FAIL need not be the program's:\n" + o.out());
+        GraderCli.Outcome scaled = GraderCli.run(null, "grade", "part3", "--only", "clean", "--time-scale", "1.5", "--client", "true # {port}");
+        assertTrue(scaled.out().contains("time limits x1.5") && !scaled.out().contains(GradeOptions.SHORTER_LIMITS), scaled.out());
     }
 
     @Test
