@@ -43,12 +43,15 @@ public class EchoServer {
     byte[] fault(byte[] line) throws InterruptedException {
         // TODO 1: wait `delay` seconds (Thread.sleep takes milliseconds). This runs in the
         // client's own thread: only this client waits, every other client is served meanwhile.
+        // (Lines that arrive together then wait one after another, as in the report; the
+        // grader notes it, it does not fail you for it.)
 
         // TODO 2: with probability `loss`, the reply is "Packet Loss" instead of the echo.
         // (random.nextDouble() < loss is true with probability loss.)
 
         // TODO 3: with probability `corrupt`, flip all the bits of one byte of the echo
         // (b[i] ^= (byte) 0xFF on a copy), chosen at random, but never the newline at the end.
+        // An empty line (just "\n") has nothing to flip: it comes back as it is.
         return line;
     }
 

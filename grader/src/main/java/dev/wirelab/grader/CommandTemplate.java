@@ -19,6 +19,10 @@ public final class CommandTemplate {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("(?<!\\$)\\{([A-Za-z_]+)}");
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._/:@%+=,-]+");
+    /** What a fixed value of a placeholder looks like in a command: a word, or after = or :. */
+    private static final Map<String, Pattern> FIXED = Map.of(
+            "{port}", Pattern.compile("(?<![^\\s=:])(?:[1-9][0-9]{1,4})(?!\\S)"),
+            "{host}", Pattern.compile("(?<![^\\s=])(?:localhost|127\\.0\\.0\\.1|::1)(?![^\\s:])"));
 
     private final String option;
     private final String template;
@@ -58,9 +62,29 @@ public final class CommandTemplate {
         if (!missing.isEmpty()) {
             throw new UserError(option + " must contain " + String.join(" and ", missing)
                     + " (the grader replaces it with the real value), e.g. " + option + " '"
-                    + template.strip() + " " + String.join(" ", missing) + "'", Cli.USAGE);
+                    + withPlaceholders(template.strip(), missing) + "'", Cli.USAGE);
         }
         return new CommandTemplate(option, template);
+    }
+
+    /**
+     * The template with each missing placeholder in the place a fixed value holds now (8080 becomes
+     * {@code {port}}, localhost {@code {host}}), else appended: a student who wrote the port they
+     * tried by hand must replace it, and a suggestion that keeps it and adds a fifth argument is wrong.
+     */
+    private static String withPlaceholders(String template, List<String> missing) {
+        String t = template;
+        List<String> appended = new ArrayList<>();
+        for (String p : missing) {
+            Pattern fixed = FIXED.get(p);
+            Matcher m = fixed == null ? null : fixed.matcher(t);
+            if (m != null && m.find()) {
+                t = t.substring(0, m.start()) + p + t.substring(m.end());
+            } else {
+                appended.add(p);
+            }
+        }
+        return appended.isEmpty() ? t : t + " " + String.join(" ", appended);
     }
 
     /** The command with every placeholder replaced by its shell-quoted value. */

@@ -32,4 +32,9 @@ public record Run(String part, String command, long seed, double timeScale, List
     public boolean allPassed() {
         return passed() == results.size();
     }
+
+    /** "3 of 4 scenarios passed", "1 of 1 scenario passed". */
+    public String tally() {
+        return passed() + " of " + results().size() + (results().size() == 1 ? " scenario" : " scenarios") + " passed";
+    }
 }

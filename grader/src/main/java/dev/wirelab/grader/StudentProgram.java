@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A student's program, run through {@code sh -c} in a process group of its own, so that the
@@ -64,6 +67,8 @@ public final class StudentProgram implements AutoCloseable {
     private final String command;
     private final Process process;
     private final long started = System.nanoTime();
+    /** Completes with System.nanoTime when the process was seen to exit. */
+    private final CompletableFuture<Long> exitedAt;
     private final OutputCapture stdout;
     private final OutputCapture stderr;
 
@@ -72,6 +77,9 @@ public final class StudentProgram implements AutoCloseable {
         this.process = process;
         this.stdout = OutputCapture.of(process.getInputStream(), "student-stdout-" + process.pid());
         this.stderr = OutputCapture.of(process.getErrorStream(), "student-stderr-" + process.pid());
+        // A server that died is asked about later: its exit is reported when it happened, not
+        // when the grader noticed.
+        this.exitedAt = process.onExit().thenApply(p -> System.nanoTime());
         RUNNING.add(this);
     }
 
@@ -136,8 +144,9 @@ public final class StudentProgram implements AutoCloseable {
      */
     public Ended await(Duration limit) throws InterruptedException {
         long left = limit.toNanos() - (System.nanoTime() - started);
-        boolean exited = left > 0 && process.waitFor(left, TimeUnit.NANOSECONDS);
-        long end = System.nanoTime();
+        // A program that already exited did so within its limit, however late it is asked.
+        boolean exited = !process.isAlive() || (left > 0 && process.waitFor(left, TimeUnit.NANOSECONDS));
+        long end = exited ? exitTime() : System.nanoTime();
         if (!exited && process.isAlive()) {
             killGroup();
             process.waitFor(2, TimeUnit.SECONDS);
@@ -150,6 +159,15 @@ public final class StudentProgram implements AutoCloseable {
         RUNNING.remove(this);
         int code = exited ? process.exitValue() : -1;
         return new Ended(code, !exited, Duration.ofNanos(end - started), end, stdout, stderr);
+    }
+
+    /** When the process exited, as soon as the JDK has seen it (it just has). */
+    private long exitTime() throws InterruptedException {
+        try {
+            return exitedAt.get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return System.nanoTime(); // not for an exited process; the time it was noticed will do
+        }
     }
 
     /** A server: ask its group to stop (SIGTERM), and kill it after {@code grace}. */

@@ -128,7 +128,7 @@ public final class TableReport implements Grading.Progress {
             }
         }
         out.println();
-        out.println(run.passed() + " of " + run.results().size() + " scenarios passed (score " + run.score() + "/"
+        out.println(run.tally() + " (score " + run.score() + "/"
                 + run.maxScore() + ")" + (run.allPassed() ? "." : "; re-run one with --only NAME."));
         out.flush();
     }

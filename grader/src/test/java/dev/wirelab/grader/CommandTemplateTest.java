@@ -34,6 +34,20 @@ class CommandTemplateTest {
     }
 
     @Test
+    void aFixedPortOrHostInTheCommandIsWhatTheSuggestionReplaces() {
+        Set<String> part2 = Set.of("port", "delay", "loss", "corrupt");
+        UserError server = assertThrows(UserError.class,
+                () -> CommandTemplate.parse("--server", "python3 echo.py 8080 {delay} {loss} {corrupt}", part2, Set.of("port")));
+        assertTrue(server.getMessage().endsWith("e.g. --server 'python3 echo.py {port} {delay} {loss} {corrupt}'"), server.getMessage());
+        UserError client = assertThrows(UserError.class,
+                () -> CommandTemplate.parse("--client", "java Client.java localhost:8080 --retries 3", KNOWN, Set.of("host", "port")));
+        assertTrue(client.getMessage().endsWith("e.g. --client 'java Client.java {host}:{port} --retries 3'"), client.getMessage());
+        UserError nothingFixed = assertThrows(UserError.class,
+                () -> CommandTemplate.parse("--client", "./client --port=x", KNOWN, Set.of("port")));
+        assertTrue(nothingFixed.getMessage().endsWith("e.g. --client './client --port=x {port}'"), nothingFixed.getMessage());
+    }
+
+    @Test
     void blankAndMultiLineCommandsAreRefused() {
         assertThrows(UserError.class, () -> CommandTemplate.parse("--client", "  ", KNOWN, Set.of()));
         assertThrows(UserError.class, () -> CommandTemplate.parse("--client", "a {port}\nb", KNOWN, Set.of()));

@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wirelab.grader.part2.ServerScenarios;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -130,5 +134,58 @@ class GradePart2Test {
         GraderCli.Outcome o = grade("good_echo.py draw-twice", "--only", "loss-rate,corrupt-rate");
         assertEquals(new TreeSet<>(Set.of("loss-rate", "corrupt-rate")), o.failed(), o.transcript());
         o.problems().values().forEach(p -> assertTrue(p.contains("too many: is the rate applied once per line"), p));
+    }
+
+    @Test
+    void aServerThatQuitsAfterItsFirstClientIsToldItExitedWithItsOwnCodeFirst() throws Exception {
+        GraderCli.Outcome o = grade("good_echo.py quit-after-one", "--only", "binary,long-line");
+        assertEquals(new TreeSet<>(Set.of("binary", "long-line")), o.failed(), o.transcript());
+        // The exit is the cause, so it leads, with the code it exited with (not the grader's -1)
+        // and when it did, not when the grader got round to asking.
+        o.problems().values().forEach(p -> assertTrue(p.matches("your server exited with code 0 [0-9.]+ s into this scenario; .*"), p));
+        for (String p : o.problems().values()) {
+            double at = Double.parseDouble(p.replaceFirst("your server exited with code 0 ([0-9.]+) s .*", "$1"));
+            assertTrue(at < 3.0, "dated when the grader asked (after its 2 s wait for a reply), not when it exited: " + p);
+        }
+    }
+
+    @Test
+    void aServerThatNeverFlushesIsAskedAboutItsBufferNotAboutThreads() throws Exception {
+        GraderCli.Outcome o = grade("good_echo.py no-flush", "--only", "echo,several-clients,binary");
+        assertEquals(new TreeSet<>(Set.of("echo", "several-clients", "binary")), o.failed(), o.transcript());
+        o.problems().values().forEach(p -> assertTrue(p.contains("no client got a single byte back in this scenario")
+                && p.contains("does it flush after each reply?"), p));
+        assertTrue(!o.problems().get("several-clients").contains("serve several at once"), o.problems().get("several-clients"));
+    }
+
+    @Test
+    void aServerOnAFixedPortIsToldToListenOnThePortItIsGiven() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            GraderCli.Outcome o = grade("good_echo.py fixed-port=" + taken.getLocalPort(), "--only", "echo");
+            assertEquals(new TreeSet<>(Set.of("echo")), o.failed(), o.transcript());
+            String p = o.problems().get("echo");
+            assertTrue(p.contains("saying an address was in use, each of the 3 times the grader started it with a free port")
+                    && p.endsWith("does it listen on the port it is given as {port}, not on a fixed one?"), p);
+        }
+    }
+
+    @Test
+    void aReplySentAtOnceIsTimedWhenItCameNotWhenTheGraderReadIt() throws Exception {
+        GraderCli.Outcome o = grade("good_echo.py no-delay", "--only", "delay-other-clients");
+        assertEquals(new TreeSet<>(Set.of("delay-other-clients")), o.failed(), o.transcript());
+        Matcher m = Pattern.compile("client A gets \"A says hello[^\"]*\" after ([0-9.]+) ms").matcher(o.out());
+        assertTrue(m.find(), o.out());
+        // B sends 200 ms after A; A's reply, sent at once, must not be dated by when B had sent.
+        assertTrue(Double.parseDouble(m.group(1)) < 150, m.group());
+    }
+
+    @Test
+    void anEmptyLineWithCorruptionOnComesBackAsItIs() throws Exception {
+        GraderCli.Outcome ok = grade("good_echo.py", "--only", "corrupt-always");
+        assertEquals(new TreeSet<>(), ok.failed(), ok.transcript());
+        GraderCli.Outcome raises = grade("good_echo.py empty-line", "--only", "corrupt-always");
+        assertEquals(new TreeSet<>(Set.of("corrupt-always")), raises.failed(), raises.transcript());
+        String p = raises.problems().get("corrupt-always");
+        assertTrue(p.startsWith("an empty line (only its newline) got its connection closed, not itself back") && p.contains("comes back as it is"), p);
     }
 }

@@ -43,6 +43,21 @@ class StudentProgramTest {
     }
 
     @Test
+    void aProgramThatExitedLongAgoIsReportedWithItsOwnExitCodeAndTime() throws Exception {
+        try (StudentProgram p = StudentProgram.start("exit 3", dir)) {
+            ProcessHandle.of(p.pid()).ifPresent(h -> h.onExit().join());
+            Thread.sleep(300); // a gap between its exit and the question, which the exit time must not include
+            long asked = System.nanoTime();
+            // Asked after its limit has passed: it exited within it, so it was not killed.
+            StudentProgram.Ended e = p.await(Duration.ZERO);
+            assertEquals(3, e.exitCode());
+            assertTrue(!e.timedOut());
+            assertTrue(e.describe(Duration.ofSeconds(1)).equals("exited with code 3"), e.describe(Duration.ofSeconds(1)));
+            assertTrue(e.endedAt() < asked, "the exit was dated when it was asked about, not when it happened");
+        }
+    }
+
+    @Test
     void itsStdinGetsOneMessagePerLineThenEnds() throws Exception {
         try (StudentProgram p = StudentProgram.start("cat", dir)) {
             p.feedLines(List.of("one".getBytes(), "two".getBytes()));

@@ -57,6 +57,21 @@ public final class Exchange {
         return c;
     }
 
+    /**
+     * Said where a reply is missing, when no client of the scenario got a single byte back: a
+     * server that writes through a buffer and never flushes looks exactly like one that hangs or
+     * serves one client at a time, and this is what tells them apart.
+     */
+    String silence() {
+        synchronized (clients) {
+            if (clients.stream().anyMatch(c -> c.received() > 0)) {
+                return "";
+            }
+        }
+        return " (no client got a single byte back in this scenario: if your server writes through a buffer,"
+                + " such as a makefile(\"wb\") file or a BufferedWriter, does it flush after each reply?)";
+    }
+
     /** Information for the report that is not graded. */
     void note(String n) {
         synchronized (notes) {
@@ -94,10 +109,10 @@ public final class Exchange {
     }
 
     /** Fails with the right sentence when {@code r} is no reply at all. */
-    static void noReply(LineClient c, int n, byte[] line, LineClient.Reply r, Duration within) throws ServerScenario.Probe.Failed {
+    void noReply(LineClient c, int n, byte[] line, LineClient.Reply r, Duration within) throws ServerScenario.Probe.Failed {
         String who = c.name().equals("client 1") ? "" : " from " + c.name();
         if (r.kind() == LineClient.Kind.NONE) {
-            throw fail("no reply to line " + n + who + " " + LineClient.preview(line) + " within " + Durations.limit(within));
+            throw fail("no reply to line " + n + who + " " + LineClient.preview(line) + " within " + Durations.limit(within) + silence());
         }
         if (r.kind() == LineClient.Kind.CLOSED) {
             throw fail("your server closed the connection instead of answering line " + n + who + " " + LineClient.preview(line));

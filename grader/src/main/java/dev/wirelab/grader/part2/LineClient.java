@@ -119,6 +119,11 @@ final class LineClient implements AutoCloseable {
         return name;
     }
 
+    /** Bytes the server has sent on this connection so far. */
+    long received() {
+        return received;
+    }
+
     /** Sends bytes (a line with its newline, or several); returns when they left, System.nanoTime. */
     long send(byte[] bytes) throws IOException {
         write(bytes);
@@ -185,7 +190,9 @@ final class LineClient implements AutoCloseable {
         }
         replies++;
         switch (r.kind()) {
-            case NONE -> ladder.add(TraceEvent.Arrow.PROBLEM, "no reply", name + ": nothing within " + Durations.limit(within));
+            // Counted from the line, not from this read: a client read after others waited less here.
+            case NONE -> ladder.add(TraceEvent.Arrow.PROBLEM, "no reply", name + ": nothing within "
+                    + Durations.elapsed(Duration.ofNanos(System.nanoTime() - sentAt)));
             case CLOSED -> ladder.add(r.at(), TraceEvent.Arrow.TO_CLIENT, "closed", name + ": the server closed the connection"
                     + (r.bytes().length > 0 ? " after " + preview(r.bytes()) : ""));
             default -> ladder.add(r.at(), TraceEvent.Arrow.TO_CLIENT, "reply " + replies, name + " gets " + preview(r.bytes())

@@ -77,9 +77,11 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
             x.closeAll();
             if (!server.isAlive()) {
                 StudentProgram.Ended ended = server.ended();
-                ladder.add(TraceEvent.Arrow.PROBLEM, "exited", "your server exited with code " + ended.code());
-                String exited = "your server exited with code " + ended.code() + " during this scenario; a server must keep serving";
-                return Result.fail(s, problem == null ? exited : problem + "; then " + exited, ladder.last(LADDER_LINES),
+                ladder.add(ended.endedAt(), TraceEvent.Arrow.PROBLEM, "exited", "your server exited with code " + ended.code());
+                // The exit leads: it is the cause of what the clients saw, whenever they saw it.
+                String exited = "your server exited with code " + ended.code() + " " + Durations.elapsed(Duration.ofNanos(ended.endedAt() - start))
+                        + " into this scenario; a server must keep serving, whatever its clients send or do";
+                return Result.fail(s, problem == null ? exited : exited + "; the clients saw: " + problem, ladder.last(LADDER_LINES),
                         x.notes(), since(start), limit, program(server.command(), ended, true));
             }
             StudentProgram.Ended ended = server.stop();

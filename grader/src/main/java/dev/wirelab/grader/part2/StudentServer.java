@@ -85,8 +85,11 @@ final class StudentServer implements AutoCloseable {
                     if (inUse && attempt < START_ATTEMPTS) {
                         break; // another port
                     }
+                    // The port it was given was free; "in use" three times over is the port it chose.
                     throw new NotListening("your server " + ended.describe(within) + " before it listened on port " + port
-                            + (inUse ? " (the port was in use)" : ""), command, ended);
+                            + (inUse ? ", saying an address was in use, each of the " + START_ATTEMPTS + " times the grader"
+                            + " started it with a free port: does it listen on the port it is given as {port}, not on a fixed one?" : ""),
+                            command, ended);
                 }
                 if (System.nanoTime() > deadline) {
                     StudentProgram.Ended ended = p.stop(Duration.ZERO);
