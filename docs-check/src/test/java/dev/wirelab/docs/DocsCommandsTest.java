@@ -37,7 +37,10 @@ class DocsCommandsTest {
     static List<ConsoleBlock> allBlocks() throws IOException {
         List<ConsoleBlock> blocks = new ArrayList<>();
         try (Stream<Path> pages = Files.list(projectRoot().resolve("docs"))) {
-            for (Path page : pages.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+            // -Ddocs.page=grading.md checks one page while it is being refreshed; CI checks all.
+            String only = System.getProperty("docs.page", "");
+            for (Path page : pages.filter(p -> p.toString().endsWith(".md"))
+                    .filter(p -> only.isEmpty() || p.getFileName().toString().equals(only)).sorted().toList()) {
                 blocks.addAll(ConsoleBlock.parse("docs/" + page.getFileName(), Files.readString(page)));
             }
         }
