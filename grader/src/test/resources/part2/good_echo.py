@@ -9,6 +9,7 @@
 #   no-delay      it never waits, whatever the delay
 #   no-flush      it writes its replies through a buffered file and never flushes it
 #   quit-after-one it exits (code 0) when its first client closes the connection
+#   quit-slowly   it closes its second client's connections and exits 0.3 s later (as the shell or wrapper around a server exits after the server's sockets close)
 #   fixed-port=N  it listens on port N, not on the port it is given
 #   empty-line    its corruption draws an index below len(line) - 1 for an empty line too (0: it raises)
 import os, random, socket, sys, threading, time
@@ -90,6 +91,14 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port))
 s.listen()
+accepted = 0
 while True:
     conn, _ = s.accept()
+    accepted += 1
+    if bug == "quit-slowly" and accepted >= 2:
+        conn.close()
+        if accepted == 3:  # the grader's client connects once more when closed before any reply
+            time.sleep(0.3)
+            os._exit(0)
+        continue
     threading.Thread(target=serve, args=(conn,), daemon=True).start()

@@ -111,6 +111,11 @@ public final class StudentProgram implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** True when the program ends within {@code wait} (at once, if it already has). */
+    public boolean exitsWithin(Duration wait) throws InterruptedException {
+        return process.waitFor(wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /**
      * Writes each message and a newline to the program's stdin, then closes it, in a thread of its
      * own: a program that does not read its stdin must not block the grader.

@@ -150,6 +150,14 @@ class GradePart2Test {
     }
 
     @Test
+    void aServerWhoseExitIsSeenAMomentAfterItsSocketsCloseIsStillToldItExited() throws Exception {
+        GraderCli.Outcome o = grade("good_echo.py quit-slowly", "--only", "binary");
+        assertEquals(new TreeSet<>(Set.of("binary")), o.failed(), o.transcript());
+        String p = o.problems().get("binary");
+        assertTrue(p.matches("your server exited with code 0 [0-9.]+ s into this scenario; .*; the clients saw: .*"), p);
+    }
+
+    @Test
     void aServerThatNeverFlushesIsAskedAboutItsBufferNotAboutThreads() throws Exception {
         GraderCli.Outcome o = grade("good_echo.py no-flush", "--only", "echo,several-clients,binary");
         assertEquals(new TreeSet<>(Set.of("echo", "several-clients", "binary")), o.failed(), o.transcript());

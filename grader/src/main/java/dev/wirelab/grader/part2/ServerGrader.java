@@ -24,6 +24,8 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
     public static final Set<String> REQUIRED = Set.of("port");
     /** Ladder lines shown under a failure. */
     static final int LADDER_LINES = 12;
+    /** How long a failed scenario waits to see whether the server exited: the usual cause of a closed connection. */
+    private static final Duration EXIT_SEEN_WITHIN = Duration.ofMillis(500);
 
     private final CommandTemplate command;
     private final Path dir;
@@ -75,7 +77,8 @@ public final class ServerGrader implements Grading.Runner<ServerScenario> {
                 problem = "talking to your server failed: " + Cli.describe(failure.get());
             }
             x.closeAll();
-            if (!server.isAlive()) {
+            // A client saw its connection close a moment before the exit behind it can be seen.
+            if (problem != null ? server.hasExited(EXIT_SEEN_WITHIN) : !server.isAlive()) {
                 StudentProgram.Ended ended = server.ended();
                 ladder.add(ended.endedAt(), TraceEvent.Arrow.PROBLEM, "exited", "your server exited with code " + ended.code());
                 // The exit leads: it is the cause of what the clients saw, whenever they saw it.

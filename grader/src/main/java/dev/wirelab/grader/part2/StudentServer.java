@@ -113,6 +113,14 @@ final class StudentServer implements AutoCloseable {
         return program.isAlive();
     }
 
+    /**
+     * Whether it has exited, waiting up to {@code wait} for that to be seen: a server that exits
+     * closes its sockets before the shell and the group wrapper around it have exited too.
+     */
+    boolean hasExited(Duration wait) throws InterruptedException {
+        return program.exitsWithin(wait);
+    }
+
     /** Waits for an exited server's end, to report its exit code and last output. */
     StudentProgram.Ended ended() throws InterruptedException {
         return program.await(Duration.ofSeconds(1));
