@@ -377,7 +377,8 @@ public final class ServerScenarios {
         if (gap > (offset + d) / 2) {
             throw fail("client B's reply came " + Durations.seconds(rb.at() - sentB) + " after its line and "
                     + Durations.seconds(gap) + " after client A's reply, instead of " + Durations.seconds(offset)
-                    + " (as its line was): client A's delay held it up; each client's delay must hold up only that client's replies");
+                    + ", as client B's line came after client A's: client A's delay held it up (is the delay slept while holding a lock"
+                    + " every client shares?); each client's delay must hold up only that client's replies");
         }
         String late = lateness(x, "client B's reply", rb.at() - sentB, d);
         if (late != null) {
